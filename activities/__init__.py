@@ -1,0 +1,1 @@
+"""Temporal activities: thin adapters that hand one command to the ledger."""

@@ -1,0 +1,112 @@
+"""One activity per ledger command. Each is idempotent through the command id the workflow stamps.
+
+The eventsourcing library is synchronous, so these are plain methods run by the worker's thread pool.
+A refusal by the domain crosses into Temporal as a non-retryable `ApplicationError` carrying the domain's
+message; anything else (a database that is down) stays retryable.
+"""
+
+from __future__ import annotations
+
+import structlog
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from domain.commands import (
+    AcknowledgeNotice,
+    ApproveApplication,
+    CloseGrant,
+    ConcludePublicity,
+    GrantCommand,
+    RecordDisbursement,
+    RecordEvaluation,
+    RecordNotice,
+    RejectApplication,
+    StartPublicity,
+    SubmitApplication,
+    SubmitFinalReport,
+)
+from domain.errors import GrantError
+from domain.state import GrantState
+from ledger.application import GrantLedger
+
+log = structlog.get_logger(__name__)
+
+
+class LedgerActivities:
+    def __init__(self, ledger: GrantLedger) -> None:
+        self._ledger = ledger
+
+    @activity.defn
+    def submit_application(self, command: SubmitApplication) -> GrantState:
+        return self._record(command)
+
+    @activity.defn
+    def approve_application(self, command: ApproveApplication) -> GrantState:
+        return self._record(command)
+
+    @activity.defn
+    def reject_application(self, command: RejectApplication) -> GrantState:
+        return self._record(command)
+
+    @activity.defn
+    def record_notice(self, command: RecordNotice) -> GrantState:
+        return self._record(command)
+
+    @activity.defn
+    def acknowledge_notice(self, command: AcknowledgeNotice) -> GrantState:
+        return self._record(command)
+
+    @activity.defn
+    def record_disbursement(self, command: RecordDisbursement) -> GrantState:
+        return self._record(command)
+
+    @activity.defn
+    def start_publicity(self, command: StartPublicity) -> GrantState:
+        return self._record(command)
+
+    @activity.defn
+    def conclude_publicity(self, command: ConcludePublicity) -> GrantState:
+        return self._record(command)
+
+    @activity.defn
+    def submit_final_report(self, command: SubmitFinalReport) -> GrantState:
+        return self._record(command)
+
+    @activity.defn
+    def record_evaluation(self, command: RecordEvaluation) -> GrantState:
+        return self._record(command)
+
+    @activity.defn
+    def close_grant(self, command: CloseGrant) -> GrantState:
+        return self._record(command)
+
+    def _record(self, command: GrantCommand) -> GrantState:
+        bound = log.bind(
+            grant_no=command.grant_no,
+            workflow_id=activity.info().workflow_id,
+            command=type(command).__name__,
+            actor=command.actor,
+        )
+        try:
+            state = self._ledger.execute(command)
+        except GrantError as refusal:
+            bound.info("ledger.refused", reason=str(refusal))
+            raise ApplicationError(str(refusal), type=type(refusal).__name__, non_retryable=True) from refusal
+        bound.info("ledger.recorded", version=state.version, stage=state.stage.value)
+        return state
+
+    def all(self) -> list[object]:
+        """Every activity, bound to this ledger, for the worker to register."""
+        return [
+            self.submit_application,
+            self.approve_application,
+            self.reject_application,
+            self.record_notice,
+            self.acknowledge_notice,
+            self.record_disbursement,
+            self.start_publicity,
+            self.conclude_publicity,
+            self.submit_final_report,
+            self.record_evaluation,
+            self.close_grant,
+        ]

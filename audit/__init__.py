@@ -1,0 +1,1 @@
+"""What auditors run over the ledger: histories now; timelines, integrity checks and reports to come."""

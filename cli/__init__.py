@@ -1,0 +1,1 @@
+"""The `grants` command line: officers' and auditors' commands, and the local stack."""

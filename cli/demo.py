@@ -1,0 +1,194 @@
+"""The demo: Hunan's 2020 provincial transfer to its 14 cities, each grant through all six stages.
+
+Seed facts [seed 000]: 51.66 million CNY transferred to cities and counties under the finance department's
+notices 湘财社指〔2020〕36号 and 37号. The split between cities, the dates, people reached and scores below
+are illustrative, chosen to be plausible; they add up to the seed's total exactly.
+
+Every run starts from a fresh ledger and Temporal database under `<data dir>/demo/`, so a second
+`make demo` behaves like the first and never touches the ledger of a real local stack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from dataclasses import dataclass, replace
+from datetime import date
+
+import click
+
+from cli.gateway import GrantGateway
+from cli.render import grants_table, history_table
+from cli.settings import Settings
+from cli.stack import start_detached, stop_detached
+from audit.history import history_rows
+from domain.commands import (
+    AcknowledgeNotice,
+    ApplicationDetails,
+    ApproveApplication,
+    CloseGrant,
+    ConcludePublicity,
+    GrantCommand,
+    RecordDisbursement,
+    RecordEvaluation,
+    RecordNotice,
+    StartPublicity,
+    SubmitApplication,
+    SubmitFinalReport,
+)
+from domain.state import GrantState
+from domain.values import Money, Points
+from ledger.application import open_ledger
+from ledger.settings import default_ledger_url
+from worker import connect
+
+PROGRAMS = ("住院护理补贴", "计生家庭健康保险", "三结合", "暖心家园", "青春健康", "金秋助学", "能力建设")
+
+
+@dataclass(frozen=True)
+class CityGrant:
+    region: str
+    city: str
+    yuan: int
+    score_tenths: int
+
+
+CITY_GRANTS = (
+    CityGrant("430100", "长沙市", 5_200_000, 962),
+    CityGrant("430200", "株洲市", 3_300_000, 915),
+    CityGrant("430300", "湘潭市", 2_900_000, 934),
+    CityGrant("430400", "衡阳市", 4_800_000, 887),
+    CityGrant("430500", "邵阳市", 5_100_000, 903),
+    CityGrant("430600", "岳阳市", 4_200_000, 921),
+    CityGrant("430700", "常德市", 4_300_000, 948),
+    CityGrant("430800", "张家界市", 1_900_000, 856),
+    CityGrant("430900", "益阳市", 3_600_000, 940),
+    CityGrant("431000", "郴州市", 3_700_000, 927),
+    CityGrant("431100", "永州市", 4_100_000, 898),
+    CityGrant("431200", "怀化市", 3_900_000, 911),
+    CityGrant("431300", "娄底市", 2_800_000, 879),
+    CityGrant("433100", "湘西土家族苗族自治州", 1_860_000, 905),
+)
+TOTAL_YUAN = 51_660_000  # 5166 万元 [seed 000]
+
+
+def grant_no(index: int) -> str:
+    return f"HN-2020-ZX-{index + 1:04d}"
+
+
+def lifecycle(index: int, city: CityGrant) -> list[GrantCommand]:
+    """The commands that take one city's grant from application to closing, by the people who act."""
+    number, amount = grant_no(index), Money(city.yuan * 100)
+    first_tranche = Money(amount.fen * 6 // 10)
+    applicant, approver, finance = f"{city.city}计生协 项目办", "省计生协 项目部", "省财政厅 社保处"
+    recipient, auditor = f"{city.city}计生协 财务", "省计生协 绩效评价组"
+    document_no = "湘财社指〔2020〕36号" if index < 7 else "湘财社指〔2020〕37号"
+    details = ApplicationDetails(
+        program=PROGRAMS[index % len(PROGRAMS)],
+        recipient=f"{city.city}计划生育协会",
+        region=city.region,
+        fiscal_year=2020,
+        title=f"2020年{city.city}计生协专项资金项目",
+        requested=amount,
+        period_start=date(2020, 1, 1),
+        period_end=date(2020, 12, 31),
+    )
+    return [
+        SubmitApplication(grant_no=number, actor=applicant, details=details),
+        ApproveApplication(grant_no=number, actor=approver, approved=amount, opinion="同意"),
+        RecordNotice(
+            grant_no=number,
+            actor=finance,
+            document_no=document_no,
+            issuer="湖南省财政厅",
+            issued_on=date(2020, 6, 10),
+            amount=amount,
+            budget_subject="计划生育事务",
+        ),
+        AcknowledgeNotice(grant_no=number, actor=recipient),
+        RecordDisbursement(
+            grant_no=number, actor=recipient, amount=first_tranche, paid_on=date(2020, 7, 15), payee=details.recipient
+        ),
+        RecordDisbursement(
+            grant_no=number,
+            actor=recipient,
+            amount=amount - first_tranche,
+            paid_on=date(2020, 9, 30),
+            payee=details.recipient,
+        ),
+        StartPublicity(
+            grant_no=number, actor=applicant, starts_on=date(2020, 10, 9), ends_on=date(2020, 10, 15), place="项目村公示栏"
+        ),
+        ConcludePublicity(grant_no=number, actor=applicant, concluded_on=date(2020, 10, 16)),
+        SubmitFinalReport(
+            grant_no=number,
+            actor=applicant,
+            people_reached=city.yuan // 3_000,
+            money_used=Money(amount.fen * 986 // 1000),
+            satisfaction=Points(980),
+            outcomes="按项目文本完成",
+        ),
+        RecordEvaluation(grant_no=number, actor=auditor, score=Points(city.score_tenths)),
+        CloseGrant(grant_no=number, actor=approver),
+    ]
+
+
+async def play(gateway: GrantGateway) -> None:
+    """Run every city's grant concurrently, each step after the one before, printing progress."""
+    done = 0
+
+    async def one(index: int, city: CityGrant) -> None:
+        nonlocal done
+        state: GrantState | None = None
+        for command in lifecycle(index, city):
+            if isinstance(command, SubmitApplication):
+                state = await gateway.submit(command)
+            else:
+                state = await gateway.record(command)
+        done += 1
+        stage = state.stage if state else "?"
+        click.echo(f"  [{done:2d}/{len(CITY_GRANTS)}] {grant_no(index)} {city.city}: {stage}")
+
+    await asyncio.gather(*(one(index, city) for index, city in enumerate(CITY_GRANTS)))
+
+
+def run_demo(settings: Settings, *, keep: bool) -> None:
+    demo_dir = settings.data_dir / "demo"
+    settings = replace(settings, data_dir=demo_dir, ledger_url=default_ledger_url(demo_dir))
+    stopped = stop_detached(settings)
+    if stopped:
+        click.echo(f"stopped the local stack that was running (pid {stopped.pid}, data in {stopped.data_dir})")
+    shutil.rmtree(demo_dir, ignore_errors=True)
+    click.echo(f"starting a fresh local stack in {demo_dir}/ (Temporal dev server + worker) ...")
+    start_detached(settings)
+    try:
+        click.echo(f"running {len(CITY_GRANTS)} city grants of the 2020 transfer ({TOTAL_YUAN:,} yuan) through six stages:")
+        asyncio.run(_play_on(settings))
+        _print_results(settings)
+    finally:
+        if keep:
+            click.echo("the stack is still running; stop it with `make down` (or `grants down`)")
+        else:
+            stop_detached(settings)
+            click.echo("local stack stopped (run `make demo KEEP=1` to keep it up and browse the Web UI)")
+
+
+async def _play_on(settings: Settings) -> None:
+    client = await connect(settings)
+    await play(GrantGateway(client, settings.task_queue, settings.ledger_url, settings.command_timeout_seconds))
+
+
+def _print_results(settings: Settings) -> None:
+    with open_ledger(settings.ledger_url) as ledger:
+        states = [ledger.state(number) for number in sorted(ledger.grant_numbers())]
+        example = grant_no(0)
+        rows = history_rows(ledger.history(example))
+    total = sum((state.disbursed for state in states), Money(0))
+    click.echo("")
+    click.echo(grants_table(states))
+    click.echo(f"{len(states)} grants, {sum(s.stage == 'closed' for s in states)} closed; disbursed in all: {total}")
+    click.echo("")
+    click.echo(f"ledger history of {example}:")
+    click.echo(history_table(rows))
+    click.echo("")
+    click.echo(f'Temporal Web UI: {settings.ui_url}?query=GrantStage%3D%22closed%22  (filter: GrantStage = "closed")')

@@ -1,0 +1,408 @@
+"""`grants`: the officers', auditors' and operators' command line.
+
+Every step command sends one Workflow Update to the grant's workflow and prints one line: what was
+recorded, the stage, and what the grant waits for next. A refusal prints one line naming the grant,
+the rule and the fix, exits with status 2, and writes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import date
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from audit.history import history_rows
+from cli import demo as demo_scenario
+from cli.gateway import GrantGateway, WorkerUnavailableError
+from cli.logs import configure_logging
+from cli.params import DATE, POINTS, YUAN
+from cli.render import grants_table, history_table, result_line, status_block
+from cli.settings import Settings
+from cli.stack import StackError, run_stack, start_detached, stop_detached
+from domain.commands import (
+    AcknowledgeNotice,
+    ApplicationDetails,
+    ApproveApplication,
+    CloseGrant,
+    ConcludePublicity,
+    GrantCommand,
+    RecordDisbursement,
+    RecordEvaluation,
+    RecordNotice,
+    RejectApplication,
+    StartPublicity,
+    SubmitApplication,
+    SubmitFinalReport,
+)
+from domain.errors import GrantError, InvalidInputError
+from domain.state import GrantState
+from domain.values import Money, Points
+from ledger.application import open_ledger
+from ledger.settings import LedgerURLError
+from worker import connect
+from worker import main as worker_main
+from workflows.grant_lifecycle import workflow_id_for
+
+T = TypeVar("T")
+USAGE_ERROR = 2
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    raise SystemExit(USAGE_ERROR)
+
+
+@contextmanager
+def refusals_fail() -> Iterator[None]:
+    """Turn a refusal (domain rule, bad configuration, stack trouble) into a one-line error, exit status 2."""
+    try:
+        yield
+    except (GrantError, LedgerURLError, StackError) as error:
+        fail(str(error))
+
+
+def settings_of(ctx: click.Context) -> Settings:
+    settings: Settings = ctx.find_object(Settings)  # type: ignore[assignment]
+    return settings
+
+
+def run(call: Coroutine[Any, Any, T]) -> T:
+    """Run one async call; infrastructure trouble becomes a one-line error with the fix."""
+    try:
+        return asyncio.run(call)
+    except WorkerUnavailableError as error:
+        fail(str(error))
+    except RuntimeError as error:
+        if "connect" not in str(error).lower():
+            raise
+        fail(
+            f"cannot reach Temporal ({error}). Fix: start the local stack with `grants up` (or `make up`), "
+            "or point GRANTS_TEMPORAL_ADDRESS at your Temporal server"
+        )
+
+
+async def send(settings: Settings, command: GrantCommand) -> GrantState:
+    gateway = GrantGateway(
+        await connect(settings), settings.task_queue, settings.ledger_url, settings.command_timeout_seconds
+    )
+    if isinstance(command, SubmitApplication):
+        return await gateway.submit(command)
+    return await gateway.record(command)
+
+
+def execute(ctx: click.Context, grant_no: str, build: Callable[[str], GrantCommand], done: str) -> None:
+    """Build the command (refusing bad values), send it, and print the result line."""
+    settings = settings_of(ctx)
+    try:
+        command = build(settings.actor)
+    except InvalidInputError as error:
+        fail(f"grant {grant_no}: invalid input: {error}. Fix: correct the value and run the command again")
+    with refusals_fail():
+        state = run(send(settings, command))
+    click.echo(result_line(state, done))
+
+
+@click.group()
+@click.option("--actor", envvar="GRANTS_ACTOR", help="Who is recorded as acting (default: your login name).")
+@click.option("-v", "--verbose", is_flag=True, help="Show the log lines of the commands.")
+@click.pass_context
+def grants(ctx: click.Context, actor: str | None, verbose: bool) -> None:  # noqa: FBT001 - click flag
+    """Grant Ledger: every step of every grant, recorded as an immutable event."""
+    configure_logging(logging.INFO if verbose else logging.WARNING)
+    settings = Settings.from_env()
+    ctx.obj = replace(settings, actor=actor) if actor else settings
+
+
+# --- the local stack (operators) ------------------------------------------------------------
+
+
+@grants.command()
+@click.option("--detach", is_flag=True, help="Start in the background and return once it is ready.")
+@click.pass_context
+def up(ctx: click.Context, detach: bool) -> None:  # noqa: FBT001 - click flag
+    """Start the local stack: Temporal dev server (Web UI on :8233) and a worker. Ctrl-C stops it."""
+    settings = settings_of(ctx)
+    configure_logging(logging.INFO)
+    with refusals_fail():
+        if detach:
+            running = start_detached(settings)
+            click.echo(f"local stack up (pid {running.pid}); Web UI: {running.ui_url}; stop it with `grants down`")
+        else:
+            click.echo(f"starting the local stack; Web UI: {settings.ui_url}; Ctrl-C stops it")
+            asyncio.run(run_stack(settings))
+
+
+@grants.command()
+@click.pass_context
+def down(ctx: click.Context) -> None:
+    """Stop a local stack started in the background (`grants up --detach`, `make demo KEEP=1`)."""
+    stopped = stop_detached(settings_of(ctx))
+    click.echo(f"stopped the local stack (pid {stopped.pid})" if stopped else "no local stack was running")
+
+
+@grants.command()
+def worker() -> None:
+    """Run a worker against GRANTS_TEMPORAL_ADDRESS until SIGINT or SIGTERM."""
+    configure_logging(logging.INFO)
+    asyncio.run(worker_main())
+
+
+@grants.command()
+@click.option("--keep", is_flag=True, help="Leave the stack running afterwards (stop it with `grants down`).")
+@click.pass_context
+def demo(ctx: click.Context, keep: bool) -> None:  # noqa: FBT001 - click flag
+    """Run 14 city grants of Hunan's 2020 transfer through all six stages on a fresh local stack."""
+    with refusals_fail():
+        demo_scenario.run_demo(settings_of(ctx), keep=keep)
+
+
+# --- officers' steps --------------------------------------------------------------------------
+
+
+@grants.command()
+@click.argument("grant_no")
+@click.option("--program", required=True, help="e.g. 住院护理补贴, 暖心家园, 三结合")
+@click.option("--recipient", required=True, help="The recipient organisation.")
+@click.option("--region", required=True, help="GB/T 2260 code of the recipient, e.g. 430100.")
+@click.option("--year", "fiscal_year", required=True, type=int, help="Fiscal year.")
+@click.option("--title", required=True, help="Project title.")
+@click.option("--amount", required=True, type=YUAN, help="Requested amount in yuan, e.g. 1200000.00.")
+@click.option("--period-start", required=True, type=DATE)
+@click.option("--period-end", required=True, type=DATE)
+@click.pass_context
+def apply(  # noqa: PLR0913 - one option per field of the application
+    ctx: click.Context,
+    grant_no: str,
+    program: str,
+    recipient: str,
+    region: str,
+    fiscal_year: int,
+    title: str,
+    amount: Money,
+    period_start: date,
+    period_end: date,
+) -> None:
+    """Submit an application (项目申报); this starts the grant's workflow."""
+    details = {
+        "program": program,
+        "recipient": recipient,
+        "region": region,
+        "fiscal_year": fiscal_year,
+        "title": title,
+        "requested": amount,
+        "period_start": period_start,
+        "period_end": period_end,
+    }
+    execute(
+        ctx,
+        grant_no,
+        lambda actor: SubmitApplication(grant_no=grant_no, actor=actor, details=ApplicationDetails(**details)),
+        "application submitted",
+    )
+
+
+@grants.command()
+@click.argument("grant_no")
+@click.option("--amount", required=True, type=YUAN, help="Approved amount in yuan (at most the requested).")
+@click.option("--opinion", default="", help="Review opinion.")
+@click.pass_context
+def approve(ctx: click.Context, grant_no: str, amount: Money, opinion: str) -> None:
+    """Approve the application, possibly for less than requested."""
+    execute(
+        ctx,
+        grant_no,
+        lambda actor: ApproveApplication(grant_no=grant_no, actor=actor, approved=amount, opinion=opinion),
+        "application approved",
+    )
+
+
+@grants.command()
+@click.argument("grant_no")
+@click.option("--reason", required=True)
+@click.pass_context
+def reject(ctx: click.Context, grant_no: str, reason: str) -> None:
+    """Reject the application; the grant ends here."""
+    execute(
+        ctx, grant_no, lambda actor: RejectApplication(grant_no=grant_no, actor=actor, reason=reason), "rejected"
+    )
+
+
+@grants.command()
+@click.argument("grant_no")
+@click.option("--document-no", required=True, help="e.g. 湘财社指〔2020〕36号")
+@click.option("--issuer", required=True, help="e.g. 湖南省财政厅")
+@click.option("--issued-on", required=True, type=DATE)
+@click.option("--amount", required=True, type=YUAN, help="Appropriated amount in yuan (at most the approved).")
+@click.option("--budget-subject", default="", help="Budget subject (预算科目).")
+@click.pass_context
+def notice(  # noqa: PLR0913 - one option per field of the document
+    ctx: click.Context,
+    grant_no: str,
+    document_no: str,
+    issuer: str,
+    issued_on: date,
+    amount: Money,
+    budget_subject: str,
+) -> None:
+    """Record the finance department's appropriation notice (资金指标文件)."""
+    execute(
+        ctx,
+        grant_no,
+        lambda actor: RecordNotice(
+            grant_no=grant_no,
+            actor=actor,
+            document_no=document_no,
+            issuer=issuer,
+            issued_on=issued_on,
+            amount=amount,
+            budget_subject=budget_subject,
+        ),
+        f"notice {document_no} recorded",
+    )
+
+
+@grants.command()
+@click.argument("grant_no")
+@click.pass_context
+def acknowledge(ctx: click.Context, grant_no: str) -> None:
+    """Acknowledge receipt of the notice (by the recipient); disbursement may begin."""
+    execute(ctx, grant_no, lambda actor: AcknowledgeNotice(grant_no=grant_no, actor=actor), "notice acknowledged")
+
+
+@grants.command()
+@click.argument("grant_no")
+@click.option("--amount", required=True, type=YUAN, help="This tranche in yuan.")
+@click.option("--paid-on", required=True, type=DATE)
+@click.option("--payee", required=True)
+@click.option("--voucher", default="", help="Payment voucher number.")
+@click.pass_context
+def disburse(  # noqa: PLR0913 - one option per field of a payment
+    ctx: click.Context, grant_no: str, amount: Money, paid_on: date, payee: str, voucher: str
+) -> None:
+    """Record one tranche paid out (拨付)."""
+    execute(
+        ctx,
+        grant_no,
+        lambda actor: RecordDisbursement(
+            grant_no=grant_no, actor=actor, amount=amount, paid_on=paid_on, payee=payee, voucher=voucher
+        ),
+        f"disbursement of {amount.yuan()} yuan recorded",
+    )
+
+
+@grants.command()
+@click.argument("grant_no")
+@click.option("--starts-on", required=True, type=DATE)
+@click.option("--ends-on", required=True, type=DATE)
+@click.option("--place", required=True, help="Where it is posted (notice board, website).")
+@click.pass_context
+def publicize(ctx: click.Context, grant_no: str, starts_on: date, ends_on: date, place: str) -> None:
+    """Start publicity (挂牌公示) for its period."""
+    execute(
+        ctx,
+        grant_no,
+        lambda actor: StartPublicity(grant_no=grant_no, actor=actor, starts_on=starts_on, ends_on=ends_on, place=place),
+        "publicity started",
+    )
+
+
+@grants.command("conclude-publicity")
+@click.argument("grant_no")
+@click.option("--concluded-on", required=True, type=DATE)
+@click.pass_context
+def conclude_publicity(ctx: click.Context, grant_no: str, concluded_on: date) -> None:
+    """Conclude publicity once its period is over."""
+    execute(
+        ctx,
+        grant_no,
+        lambda actor: ConcludePublicity(grant_no=grant_no, actor=actor, concluded_on=concluded_on),
+        "publicity concluded",
+    )
+
+
+@grants.command()
+@click.argument("grant_no")
+@click.option("--people-reached", required=True, type=int)
+@click.option("--money-used", required=True, type=YUAN)
+@click.option("--satisfaction", required=True, type=POINTS, help="Beneficiary satisfaction in %, e.g. 98.")
+@click.option("--outcomes", default="")
+@click.pass_context
+def report(  # noqa: PLR0913 - one option per field of the report
+    ctx: click.Context, grant_no: str, people_reached: int, money_used: Money, satisfaction: Points, outcomes: str
+) -> None:
+    """Submit the final report (项目终期报告) after the project period."""
+    execute(
+        ctx,
+        grant_no,
+        lambda actor: SubmitFinalReport(
+            grant_no=grant_no,
+            actor=actor,
+            people_reached=people_reached,
+            money_used=money_used,
+            satisfaction=satisfaction,
+            outcomes=outcomes,
+        ),
+        "final report submitted",
+    )
+
+
+@grants.command()
+@click.argument("grant_no")
+@click.option("--score", required=True, type=POINTS, help="Evaluation score 0-100; the rating is derived.")
+@click.option("--findings", default="")
+@click.pass_context
+def evaluate(ctx: click.Context, grant_no: str, score: Points, findings: str) -> None:
+    """Record the performance evaluation (绩效评价)."""
+    execute(
+        ctx,
+        grant_no,
+        lambda actor: RecordEvaluation(grant_no=grant_no, actor=actor, score=score, findings=findings),
+        f"evaluation recorded (score {score})",
+    )
+
+
+@grants.command()
+@click.argument("grant_no")
+@click.pass_context
+def close(ctx: click.Context, grant_no: str) -> None:
+    """Close the grant; nothing is recorded after this."""
+    execute(ctx, grant_no, lambda actor: CloseGrant(grant_no=grant_no, actor=actor), "grant closed")
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+@grants.command()
+@click.argument("grant_no")
+@click.pass_context
+def status(ctx: click.Context, grant_no: str) -> None:
+    """Where the grant stands and what it waits for (from the ledger, the system of record)."""
+    settings = settings_of(ctx)
+    with refusals_fail(), open_ledger(settings.ledger_url) as ledger:
+        state = ledger.state(grant_no)
+    click.echo(status_block(state, f"{settings.ui_url}/{workflow_id_for(grant_no)}"))
+
+
+@grants.command()
+@click.argument("grant_no")
+@click.pass_context
+def history(ctx: click.Context, grant_no: str) -> None:
+    """The grant's events in the ledger, in order."""
+    with refusals_fail(), open_ledger(settings_of(ctx).ledger_url) as ledger:
+        events = ledger.history(grant_no)
+    click.echo(history_table(history_rows(events)))
+
+
+@grants.command("list")
+@click.pass_context
+def list_grants(ctx: click.Context) -> None:
+    """Every grant in the ledger with its stage and amounts (yuan)."""
+    with refusals_fail(), open_ledger(settings_of(ctx).ledger_url) as ledger:
+        states = [ledger.state(grant_no) for grant_no in ledger.grant_numbers()]
+    click.echo(grants_table(states))

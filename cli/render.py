@@ -1,0 +1,83 @@
+"""Plain-text output for the terminal: one-line results, status blocks and aligned tables (CJK-aware)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+
+from audit.history import HistoryRow
+from domain.state import GrantState
+from domain.values import Money
+
+
+def width(text: str) -> int:
+    """Columns `text` takes in a terminal: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:
+    """An aligned table; the columns whose indexes are in `right` align right (numbers)."""
+    widths = [max(width(str(cell)) for cell in column) for column in zip(headers, *rows, strict=False)]
+
+    def line(cells: Sequence[str]) -> str:
+        padded = []
+        for index, (cell, size) in enumerate(zip(cells, widths, strict=True)):
+            gap = " " * (size - width(cell))
+            padded.append(gap + cell if index in right else cell + gap)
+        return "  ".join(padded).rstrip()
+
+    return "\n".join([line(headers), line(["-" * size for size in widths]), *(line(row) for row in rows)])
+
+
+def result_line(state: GrantState, done: str) -> str:
+    step = state.next_step()
+    waiting = "" if state.stage.is_final else f"; next: {step.what} ({step.command})"
+    return f"grant {state.grant_no}: {done} (event #{state.version}); stage {state.stage}{waiting}"
+
+
+def status_block(state: GrantState, workflow: str) -> str:
+    application = state.application
+    step = state.next_step()
+    rows = [
+        ("grant", state.grant_no),
+        ("program", application.program),
+        ("recipient", f"{application.recipient} ({application.region})"),
+        ("fiscal year", str(application.fiscal_year)),
+        ("period", f"{application.period_start} - {application.period_end}"),
+        ("stage", str(state.stage)),
+        ("waiting for", f"{step.what}: {step.who}, {step.command}"),
+        ("requested", application.requested.yuan()),
+        ("approved", state.approved.yuan() if state.approved else "-"),
+        ("appropriated", f"{state.appropriated.yuan()} ({state.notice_no or 'no notice yet'})"),
+        ("disbursed", f"{state.disbursed.yuan()} in {state.tranches} tranche(s)"),
+        ("evaluation", f"{state.score} {state.rating}" if state.score else "-"),
+        ("events", str(state.version)),
+        ("workflow", workflow),
+    ]
+    return "\n".join(f"{label:<13} {value}" for label, value in rows)
+
+
+def grants_table(states: list[GrantState]) -> str:
+    rows = [
+        [
+            state.grant_no,
+            state.application.recipient,
+            str(state.stage),
+            (state.approved or Money(0)).yuan(),
+            state.appropriated.yuan(),
+            state.disbursed.yuan(),
+            f"{state.score} {state.rating}" if state.score else "-",
+        ]
+        for state in states
+    ]
+    headers = ["grant", "recipient", "stage", "approved", "appropriated", "disbursed", "evaluation"]
+    return table(headers, rows, right=[3, 4, 5])
+
+
+
+def history_table(rows: list[HistoryRow]) -> str:
+    return table(
+        ["#", "time (Asia/Shanghai)", "event", "actor", "details"],
+        [[str(row.version), row.time, row.event, row.actor, row.details] for row in rows],
+        right=[0],
+    )

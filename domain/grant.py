@@ -1,0 +1,171 @@
+"""The `Grant` aggregate: one grant's life as a sequence of immutable, past-tense events."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain import rules
+from domain.commands import (
+    AcknowledgeNotice,
+    ApplicationDetails,
+    ApproveApplication,
+    CloseGrant,
+    ConcludePublicity,
+    GrantCommand,
+    RecordDisbursement,
+    RecordEvaluation,
+    RecordNotice,
+    RejectApplication,
+    StartPublicity,
+    SubmitApplication,
+    SubmitFinalReport,
+)
+from domain.stages import Stage
+from domain.state import GrantState
+from domain.values import Money, Points
+
+GRANT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:grant-ledger:grant")
+
+
+def grant_id(grant_no: str) -> UUID:
+    """The aggregate id of a grant number: derived, so a retried application cannot create a twin."""
+    return uuid5(GRANT_NAMESPACE, grant_no)
+
+
+class Grant(Aggregate):
+    """A grant from application to closing. Commands check the rules, then trigger one event each."""
+
+    @staticmethod
+    def create_id(grant_no: str, **_: Any) -> UUID:  # noqa: ANN401 - eventsourcing passes the event's fields
+        return grant_id(grant_no)
+
+    @classmethod
+    def submit(cls, command: SubmitApplication) -> Grant:
+        return cls(grant_no=command.grant_no, details=command.details, actor=command.actor, command_id=command.command_id)
+
+    @event("ApplicationSubmitted")
+    def __init__(self, grant_no: str, details: ApplicationDetails, actor: str, command_id: str) -> None:
+        self._state = GrantState(grant_no=grant_no, application=details)
+        self._versions_by_command = {command_id: 1}
+
+    @property
+    def state(self) -> GrantState:
+        return replace(self._state, version=self.version)
+
+    def version_of(self, command_id: str) -> int | None:
+        """The version this command produced, if the grant has already seen it."""
+        return self._versions_by_command.get(command_id)
+
+    def execute(self, command: GrantCommand, at: datetime) -> None:  # noqa: C901 - one line per command
+        """Check `command` against the rules at time `at`, then record its event."""
+        rules.check(self.state, command, at)
+        actor, command_id = command.actor, command.command_id
+        match command:
+            case ApproveApplication():
+                self._application_approved(command.approved, command.opinion, actor, command_id)
+            case RejectApplication():
+                self._application_rejected(command.reason, actor, command_id)
+            case RecordNotice():
+                self._notice_recorded(
+                    command.document_no,
+                    command.issuer,
+                    command.issued_on,
+                    command.amount,
+                    command.budget_subject,
+                    actor,
+                    command_id,
+                )
+            case AcknowledgeNotice():
+                self._notice_acknowledged(actor, command_id)
+            case RecordDisbursement():
+                self._disbursement_recorded(
+                    command.amount, command.paid_on, command.payee, command.voucher, actor, command_id
+                )
+            case StartPublicity():
+                self._publicity_started(command.starts_on, command.ends_on, command.place, actor, command_id)
+            case ConcludePublicity():
+                self._publicity_concluded(command.concluded_on, actor, command_id)
+            case SubmitFinalReport():
+                self._final_report_submitted(
+                    command.people_reached,
+                    command.money_used,
+                    command.satisfaction,
+                    command.outcomes,
+                    actor,
+                    command_id,
+                )
+            case RecordEvaluation():
+                self._evaluation_recorded(command.score, command.findings, actor, command_id)
+            case CloseGrant():
+                self._grant_closed(actor, command_id)
+
+    def _advance(self, command_id: str, **changes: Any) -> None:  # noqa: ANN401 - fields of GrantState
+        self._state = replace(self._state, **changes)
+        self._versions_by_command[command_id] = self.version + 1
+
+    # The events. Their bodies only apply facts: rules were checked in `execute`, and replaying
+    # history must never be refused by a rule that changed later.
+
+    @event("ApplicationApproved")
+    def _application_approved(self, approved: Money, opinion: str, actor: str, command_id: str) -> None:
+        self._advance(command_id, stage=Stage.APPROPRIATION, approved=approved)
+
+    @event("ApplicationRejected")
+    def _application_rejected(self, reason: str, actor: str, command_id: str) -> None:
+        self._advance(command_id, stage=Stage.REJECTED)
+
+    @event("NoticeRecorded")
+    def _notice_recorded(  # noqa: PLR0913 - the fields of the document
+        self,
+        document_no: str,
+        issuer: str,
+        issued_on: date,
+        amount: Money,
+        budget_subject: str,
+        actor: str,
+        command_id: str,
+    ) -> None:
+        self._advance(command_id, notice_no=document_no, appropriated=amount)
+
+    @event("NoticeAcknowledged")
+    def _notice_acknowledged(self, actor: str, command_id: str) -> None:
+        self._advance(command_id, stage=Stage.DISBURSEMENT, notice_acknowledged=True)
+
+    @event("DisbursementRecorded")
+    def _disbursement_recorded(  # noqa: PLR0913 - the fields of a payment
+        self, amount: Money, paid_on: date, payee: str, voucher: str, actor: str, command_id: str
+    ) -> None:
+        self._advance(command_id, disbursed=self._state.disbursed + amount, tranches=self._state.tranches + 1)
+
+    @event("PublicityStarted")
+    def _publicity_started(self, starts_on: date, ends_on: date, place: str, actor: str, command_id: str) -> None:
+        self._advance(command_id, stage=Stage.PUBLICITY, publicity_ends_on=ends_on)
+
+    @event("PublicityConcluded")
+    def _publicity_concluded(self, concluded_on: date, actor: str, command_id: str) -> None:
+        self._advance(command_id, stage=Stage.FINAL_REPORT)
+
+    @event("FinalReportSubmitted")
+    def _final_report_submitted(  # noqa: PLR0913 - the fields of the report
+        self,
+        people_reached: int,
+        money_used: Money,
+        satisfaction: Points,
+        outcomes: str,
+        actor: str,
+        command_id: str,
+    ) -> None:
+        self._advance(command_id, stage=Stage.AUDIT, money_used=money_used)
+
+    @event("EvaluationRecorded")
+    def _evaluation_recorded(self, score: Points, findings: str, actor: str, command_id: str) -> None:
+        self._advance(command_id, score=score, rating=rules.rating_for(score))
+
+    @event("GrantClosed")
+    def _grant_closed(self, actor: str, command_id: str) -> None:
+        self._advance(command_id, stage=Stage.CLOSED)

@@ -1,0 +1,154 @@
+"""Rules R1 (stage order) and R2 (amounts): one check per command, shared by the aggregate and the workflow.
+
+The ledger's `Grant` aggregate runs these checks before it records an event, and the workflow runs the
+same checks in its update validators, so a bad step is refused before it even enters Temporal's history.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain.clock import local_date
+from domain.commands import (
+    AcknowledgeNotice,
+    ApproveApplication,
+    CloseGrant,
+    ConcludePublicity,
+    GrantCommand,
+    RecordDisbursement,
+    RecordEvaluation,
+    RecordNotice,
+    RejectApplication,
+    StartPublicity,
+    SubmitApplication,
+    SubmitFinalReport,
+)
+from domain.errors import (
+    AmountViolation,
+    DuplicateGrantError,
+    GrantNotFoundError,
+    GrantRuleViolation,
+    StageOrderViolation,
+)
+from domain.stages import Rating, Stage
+from domain.state import GrantState
+from domain.values import Points
+
+
+def rating_for(score: Points) -> Rating:
+    """>= 90 优, >= 80 良, >= 60 中, else 差."""
+    if score.tenths >= 900:
+        return Rating.EXCELLENT
+    if score.tenths >= 800:
+        return Rating.GOOD
+    if score.tenths >= 600:
+        return Rating.FAIR
+    return Rating.POOR
+
+
+def is_repeat_application(state: GrantState | None, command: SubmitApplication) -> bool:
+    """True when the grant already holds exactly this application; refuses different content."""
+    if state is None:
+        return False
+    differences = state.application.differences(command.details)
+    if differences:
+        raise DuplicateGrantError(state.grant_no, differences)
+    return True
+
+
+def check(state: GrantState | None, command: GrantCommand, at: datetime) -> None:
+    """Raise the typed error of the first rule `command` would break at time `at`; return if it may be recorded."""
+    if isinstance(command, SubmitApplication):
+        is_repeat_application(state, command)
+        return
+    if state is None:
+        raise GrantNotFoundError(command.grant_no)
+    if state.stage.is_final:
+        raise StageOrderViolation(
+            state.grant_no,
+            f"the grant is {state.stage}; nothing is recorded after that",
+            "record this step on a new grant, or look the grant up with `grants history`",
+        )
+    _check_step(state, command, at)
+
+
+def _check_step(state: GrantState, command: GrantCommand, at: datetime) -> None:  # noqa: C901 - a flat table of steps
+    match command:
+        case ApproveApplication() | RejectApplication():
+            _expect(state, Stage.APPLICATION, "deciding on the application")
+            if isinstance(command, ApproveApplication) and command.approved > state.application.requested:
+                raise AmountViolation(
+                    state.grant_no,
+                    f"approving {command.approved} is more than the {state.application.requested} requested",
+                    f"approve at most {state.application.requested.yuan()} yuan",
+                )
+        case RecordNotice():
+            _expect(state, Stage.APPROPRIATION, "recording the appropriation notice")
+            if state.notice_no is not None:
+                _out_of_order(state, f"notice {state.notice_no} is already recorded for this grant")
+            if state.approved is not None and command.amount > state.approved:
+                raise AmountViolation(
+                    state.grant_no,
+                    f"notice {command.document_no} appropriates {command.amount}, more than the {state.approved} approved",
+                    f"record the notice for at most {state.approved.yuan()} yuan",
+                )
+        case AcknowledgeNotice():
+            _expect(state, Stage.APPROPRIATION, "acknowledging the notice")
+            if state.notice_no is None:
+                _out_of_order(state, "no appropriation notice has been recorded yet")
+        case RecordDisbursement():
+            _expect(state, Stage.DISBURSEMENT, "disbursing")
+            total = state.disbursed + command.amount
+            if total > state.appropriated:
+                left = state.appropriated - state.disbursed
+                raise AmountViolation(
+                    state.grant_no,
+                    f"disbursing {command.amount} would bring the total disbursed to {total}, "
+                    f"above the {state.appropriated} appropriated",
+                    f"disburse at most the {left.yuan()} yuan left, or record a further notice first",
+                )
+        case StartPublicity():
+            _expect(state, Stage.DISBURSEMENT, "starting publicity")
+            if state.tranches == 0:
+                _out_of_order(state, "nothing has been disbursed yet, so there is nothing to publicise")
+        case ConcludePublicity():
+            _expect(state, Stage.PUBLICITY, "concluding publicity")
+            if state.publicity_ends_on is not None and command.concluded_on < state.publicity_ends_on:
+                raise GrantRuleViolation(
+                    state.grant_no,
+                    "R8 publicity",
+                    f"publicity runs until {state.publicity_ends_on}, so it cannot conclude on {command.concluded_on}",
+                    f"conclude it on or after {state.publicity_ends_on}",
+                )
+        case SubmitFinalReport():
+            _expect(state, Stage.FINAL_REPORT, "submitting the final report")
+            period_end = state.application.period_end
+            if local_date(at) <= period_end:
+                _out_of_order(state, f"the project period runs until {period_end}; a final report comes after it")
+            if command.money_used > state.disbursed:
+                raise AmountViolation(
+                    state.grant_no,
+                    f"the report says {command.money_used} was used, but only {state.disbursed} was disbursed",
+                    "correct the money used in the report",
+                )
+        case RecordEvaluation():
+            _expect(state, Stage.AUDIT, "recording the evaluation")
+            if state.score is not None:
+                _out_of_order(state, f"an evaluation (score {state.score}) is already recorded")
+        case CloseGrant():
+            _expect(state, Stage.AUDIT, "closing")
+            if state.score is None:
+                _out_of_order(state, "the grant has not been evaluated yet")
+        case _:
+            msg = f"no rule covers {type(command).__name__}"
+            raise TypeError(msg)
+
+
+def _expect(state: GrantState, stage: Stage, step: str) -> None:
+    if state.stage is not stage:
+        _out_of_order(state, f"{step} belongs to the {stage} stage, but the grant is at the {state.stage} stage")
+
+
+def _out_of_order(state: GrantState, problem: str) -> None:
+    step = state.next_step()
+    raise StageOrderViolation(state.grant_no, problem, f"the grant waits for {step.what} (`{step.command}`)")

@@ -1,0 +1,72 @@
+"""A grant's state as plain data: what the ledger returns and what the workflow keeps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from domain.commands import ApplicationDetails
+from domain.stages import Rating, Stage
+from domain.values import Money, Points
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """What the grant waits for, who must act, and the command that does it."""
+
+    what: str
+    who: str
+    command: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class GrantState:
+    grant_no: str
+    application: ApplicationDetails
+    stage: Stage = Stage.APPLICATION
+    version: int = 1
+    approved: Money | None = None
+    notice_no: str | None = None
+    appropriated: Money = Money(0)
+    notice_acknowledged: bool = False
+    disbursed: Money = Money(0)
+    tranches: int = 0
+    publicity_ends_on: date | None = None
+    money_used: Money | None = None
+    score: Points | None = None
+    rating: Rating | None = None
+
+    def next_step(self) -> NextStep:  # noqa: PLR0911 - one answer per stage reads best flat
+        match self.stage:
+            case Stage.APPLICATION:
+                return NextStep("review of the application", "approver", "grants approve | grants reject")
+            case Stage.APPROPRIATION if self.notice_no is None:
+                return NextStep("the appropriation notice (资金指标文件)", "finance department", "grants notice")
+            case Stage.APPROPRIATION:
+                return NextStep(f"acknowledgement of notice {self.notice_no}", "recipient", "grants acknowledge")
+            case Stage.DISBURSEMENT if self.tranches == 0:
+                return NextStep("the first disbursement", "recipient's finance office", "grants disburse")
+            case Stage.DISBURSEMENT:
+                return NextStep(
+                    "further tranches or the start of publicity", "officer", "grants disburse | grants publicize"
+                )
+            case Stage.PUBLICITY:
+                return NextStep(
+                    f"the end of publicity (posted until {self.publicity_ends_on})",
+                    "officer",
+                    "grants conclude-publicity",
+                )
+            case Stage.FINAL_REPORT:
+                return NextStep(
+                    f"the final report, after the project period ends on {self.application.period_end}",
+                    "recipient",
+                    "grants report",
+                )
+            case Stage.AUDIT if self.score is None:
+                return NextStep("the performance evaluation (绩效评价)", "auditor", "grants evaluate")
+            case Stage.AUDIT:
+                return NextStep("closing", "officer", "grants close")
+            case Stage.CLOSED:
+                return NextStep("nothing: the grant is closed", "nobody", "-")
+            case Stage.REJECTED:
+                return NextStep("nothing: the application was rejected", "nobody", "-")

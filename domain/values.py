@@ -1,0 +1,94 @@
+"""Value objects: money in integer fen and 0-100 figures with one decimal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from domain.errors import InvalidInputError
+
+FEN_PER_YUAN = 100
+
+
+@dataclass(frozen=True, order=True)
+class Money:
+    """An amount of CNY in integer fen (分); floats never touch money."""
+
+    fen: int
+
+    def __post_init__(self) -> None:
+        if isinstance(self.fen, bool) or not isinstance(self.fen, int):
+            msg = f"money must be an integer number of fen, got {self.fen!r}"
+            raise InvalidInputError(msg)
+
+    @classmethod
+    def zero(cls) -> Money:
+        return cls(0)
+
+    @classmethod
+    def parse_yuan(cls, text: str) -> Money:
+        """Parse an amount typed in yuan (`1200000.00`, `1,200,000`), to the fen, never rounding."""
+        cleaned = text.strip().replace(",", "").replace("，", "")
+        try:
+            yuan = Decimal(cleaned)
+        except InvalidOperation:
+            msg = f"amount {text!r} is not a number of yuan; write it like 1200000.00"
+            raise InvalidInputError(msg) from None
+        fen = yuan * FEN_PER_YUAN
+        if not yuan.is_finite() or fen != fen.to_integral_value():
+            msg = f"amount {text!r} has more than two decimals; yuan are counted to the fen (0.01)"
+            raise InvalidInputError(msg)
+        return cls(int(fen))
+
+    def __add__(self, other: Money) -> Money:
+        return Money(self.fen + other.fen)
+
+    def __sub__(self, other: Money) -> Money:
+        return Money(self.fen - other.fen)
+
+    @property
+    def is_positive(self) -> bool:
+        return self.fen > 0
+
+    def yuan(self) -> str:
+        """The amount in yuan with thousands separators, as people in a finance office read it."""
+        sign = "-" if self.fen < 0 else ""
+        whole, cents = divmod(abs(self.fen), FEN_PER_YUAN)
+        return f"{sign}{whole:,}.{cents:02d}"
+
+    def __str__(self) -> str:
+        return f"{self.yuan()} yuan"
+
+
+@dataclass(frozen=True, order=True)
+class Points:
+    """A figure from 0 to 100 with one decimal (a score, a percentage), kept in tenths."""
+
+    tenths: int
+
+    def __post_init__(self) -> None:
+        if isinstance(self.tenths, bool) or not isinstance(self.tenths, int):
+            msg = f"points must be an integer number of tenths, got {self.tenths!r}"
+            raise InvalidInputError(msg)
+        if not 0 <= self.tenths <= 1000:
+            msg = f"{self.tenths / 10} is outside 0-100"
+            raise InvalidInputError(msg)
+
+    @classmethod
+    def parse(cls, text: str) -> Points:
+        """Parse `98.6` or `98.6%`; at most one decimal."""
+        cleaned = text.strip().rstrip("%").strip()
+        try:
+            value = Decimal(cleaned)
+        except InvalidOperation:
+            msg = f"{text!r} is not a number from 0 to 100 (like 98.6)"
+            raise InvalidInputError(msg) from None
+        tenths = value * 10
+        if not value.is_finite() or tenths != tenths.to_integral_value():
+            msg = f"{text!r} has more than one decimal; write it like 98.6"
+            raise InvalidInputError(msg)
+        return cls(int(tenths))
+
+    def __str__(self) -> str:
+        whole, tenth = divmod(self.tenths, 10)
+        return f"{whole}.{tenth}"

@@ -1,0 +1,1 @@
+"""The book of record: an eventsourcing application over SQLite (default) or PostgreSQL."""

@@ -1,3 +1,3 @@
-from cli.main import grants
+from cli.main import main
 
-grants()
+main()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -406,3 +408,31 @@ def list_grants(ctx: click.Context) -> None:
     with refusals_fail(), open_ledger(settings_of(ctx).ledger_url) as ledger:
         states = [ledger.state(grant_no) for grant_no in ledger.grant_numbers()]
     click.echo(grants_table(states))
+
+
+def main() -> NoReturn:
+    """The `grants` console script: one-line errors for bad usage too, and an exit that skips interpreter teardown.
+
+    Temporal's client keeps Rust threads that can abort CPython's finalisation after a short-lived command
+    (temporalio/sdk-python#300, "PyGILState_Release ... finalizing"); every file and ledger is closed by then,
+    so we flush the output and leave with `os._exit`.
+    """
+    try:
+        code = grants.main(standalone_mode=False)
+    except click.UsageError as error:
+        command = error.ctx.command_path if error.ctx else "grants"
+        grant_no = error.ctx.params.get("grant_no") if error.ctx else None
+        subject = f"grant {grant_no}: " if grant_no else ""
+        click.echo(f"error: {subject}invalid input: {error.format_message()} Fix: see `{command} --help`", err=True)
+        code = USAGE_ERROR
+    except click.ClickException as error:
+        error.show()
+        code = error.exit_code
+    except click.Abort:
+        click.echo("aborted", err=True)
+        code = 1
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 1
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else 0)

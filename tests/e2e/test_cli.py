@@ -1,0 +1,141 @@
+"""The `grants` CLI against a local stack started the way `grants up --detach` starts it (dev server on a file)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cli.settings import Settings
+from cli.stack import start_detached, stop_detached
+from ledger.application import open_ledger
+
+pytestmark = pytest.mark.slow
+
+APPLICATION = [
+    "--program", "暖心家园",
+    "--recipient", "长沙市计划生育协会",
+    "--region", "430100",
+    "--year", "2020",
+    "--title", "2020年暖心家园项目",
+    "--amount", "1200000.00",
+    "--period-start", "2020-01-01",
+    "--period-end", "2020-12-31",
+]  # fmt: skip
+NOTICE = ["--document-no", "湘财社指〔2020〕36号", "--issuer", "湖南省财政厅", "--issued-on", "2020-06-10"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    home = tmp_path_factory.mktemp("stack")
+    env = {
+        **os.environ,
+        "GRANTS_DATA_DIR": str(home / "var"),
+        "GRANTS_RUN_FILE": str(home / "var" / "stack.json"),
+        "GRANTS_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
+        "GRANTS_UI_PORT": str(free_port()),
+        "GRANTS_ACTOR": "e2e-officer",
+    }
+    env.pop("GRANTS_LEDGER_URL", None)
+    settings = Settings.from_env(env)
+    start_detached(settings)
+    yield env
+    assert stop_detached(settings) is not None, "the stack was still recorded as running"
+
+
+def grants(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cli", *args], env=env, capture_output=True, text=True, timeout=90, check=False
+    )
+
+
+def ok(env: dict[str, str], *args: str) -> str:
+    done = grants(env, *args)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def events_in_ledger(env: dict[str, str]) -> int:
+    with open_ledger(Settings.from_env(env).ledger_url) as ledger:
+        return ledger.count_events()
+
+
+def refused(env: dict[str, str], *args: str) -> str:
+    """Run a command that must be refused: exit status 2, one line on stderr, nothing written."""
+    before = events_in_ledger(env)
+    done = grants(env, *args)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert events_in_ledger(env) == before
+    return done.stderr
+
+
+def test_an_officer_takes_a_grant_through_all_six_stages(stack_env: dict[str, str]) -> None:
+    env = stack_env
+    assert "application submitted (event #1)" in ok(env, "apply", "E2E-1", *APPLICATION)
+    ok(env, "approve", "E2E-1", "--amount", "1200000")
+    ok(env, "notice", "E2E-1", *NOTICE, "--amount", "1,200,000.00")
+    ok(env, "acknowledge", "E2E-1")
+    ok(env, "disburse", "E2E-1", "--amount", "700000", "--paid-on", "2020-07-01", "--payee", "长沙市计划生育协会")
+    out = ok(env, "disburse", "E2E-1", "--amount", "500000", "--paid-on", "2020-09-01", "--payee", "长沙市计划生育协会")
+    assert "stage disbursement; next: further tranches or the start of publicity" in out
+    ok(env, "publicize", "E2E-1", "--starts-on", "2020-10-01", "--ends-on", "2020-10-07", "--place", "公示栏")
+    ok(env, "conclude-publicity", "E2E-1", "--concluded-on", "2020-10-08")
+    ok(env, "report", "E2E-1", "--people-reached", "400", "--money-used", "1183200", "--satisfaction", "98")
+    assert "score 93.5" in ok(env, "evaluate", "E2E-1", "--score", "93.5")
+    assert "stage closed" in ok(env, "close", "E2E-1")
+
+    status = ok(env, "status", "E2E-1")
+    assert "closed" in status
+    assert "1,200,000.00 in 2 tranche(s)" in status
+    history = ok(env, "history", "E2E-1")
+    assert history.count("DisbursementRecorded") == 2
+    assert "EvaluationRecorded" in history
+    assert "e2e-officer" in history
+    assert "93.5 优" in ok(env, "list")
+
+    assert "R1 stage order: the grant is closed" in refused(
+        env, "disburse", "E2E-1", "--amount", "1", "--paid-on", "2020-12-01", "--payee", "x"
+    )
+
+
+def test_bad_input_is_refused_with_one_line_naming_the_grant_the_rule_and_the_fix(stack_env: dict[str, str]) -> None:
+    env = stack_env
+    ok(env, "apply", "E2E-2", *APPLICATION)
+    assert "application submitted" in ok(env, "apply", "E2E-2", *APPLICATION), "an identical repeat is idempotent"
+    different = [*APPLICATION[:-2], "--period-end", "2021-06-30"]
+    assert "E2E-2: unique grant number" in refused(env, "apply", "E2E-2", *different)
+
+    payment = ["--paid-on", "2020-07-01", "--payee", "x"]
+    assert "must be more than zero" in refused(env, "disburse", "E2E-2", "--amount=-5", *payment)
+    assert "must be more than zero" in refused(env, "disburse", "E2E-2", "--amount", "0", *payment)
+    assert "more than two decimals" in refused(env, "disburse", "E2E-2", "--amount", "1.005", *payment)
+    assert "E2E-2: R1 stage order" in refused(env, "disburse", "E2E-2", "--amount", "10", *payment)
+
+    ok(env, "approve", "E2E-2", "--amount", "1000000")
+    assert "E2E-2: R2 amounts" in refused(env, "notice", "E2E-2", *NOTICE, "--amount", "1000000.01")
+    ok(env, "notice", "E2E-2", *NOTICE, "--amount", "1000000")
+    ok(env, "acknowledge", "E2E-2")
+    too_much = refused(env, "disburse", "E2E-2", "--amount", "1000000.01", *payment)
+    assert "E2E-2: R2 amounts" in too_much
+    assert "Fix: disburse at most the 1,000,000.00 yuan left" in too_much
+
+    assert "NO-SUCH-GRANT: unknown grant" in refused(env, "acknowledge", "NO-SUCH-GRANT")
+
+
+def test_without_a_running_stack_a_command_says_how_to_start_one(tmp_path: Path) -> None:
+    env = {**os.environ, "GRANTS_DATA_DIR": str(tmp_path), "GRANTS_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}"}
+    done = grants(env, "acknowledge", "E2E-3")
+    assert done.returncode == 2
+    assert "grants up" in done.stderr

@@ -7,6 +7,8 @@ message; anything else (a database that is down) stays retryable.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -95,7 +97,7 @@ class LedgerActivities:
         bound.info("ledger.recorded", version=state.version, stage=state.stage.value)
         return state
 
-    def all(self) -> list[object]:
+    def all(self) -> list[Callable[..., GrantState]]:
         """Every activity, bound to this ledger, for the worker to register."""
         return [
             self.submit_application,

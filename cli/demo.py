@@ -17,11 +17,11 @@ from datetime import date
 
 import click
 
+from audit.history import history_rows
 from cli.gateway import GrantGateway
 from cli.render import grants_table, history_table
 from cli.settings import Settings
 from cli.stack import start_detached, stop_detached
-from audit.history import history_rows
 from domain.commands import (
     AcknowledgeNotice,
     ApplicationDetails,
@@ -117,7 +117,11 @@ def lifecycle(index: int, city: CityGrant) -> list[GrantCommand]:
             payee=details.recipient,
         ),
         StartPublicity(
-            grant_no=number, actor=applicant, starts_on=date(2020, 10, 9), ends_on=date(2020, 10, 15), place="项目村公示栏"
+            grant_no=number,
+            actor=applicant,
+            starts_on=date(2020, 10, 9),
+            ends_on=date(2020, 10, 15),
+            place="项目村公示栏",
         ),
         ConcludePublicity(grant_no=number, actor=applicant, concluded_on=date(2020, 10, 16)),
         SubmitFinalReport(
@@ -162,7 +166,9 @@ def run_demo(settings: Settings, *, keep: bool) -> None:
     click.echo(f"starting a fresh local stack in {demo_dir}/ (Temporal dev server + worker) ...")
     start_detached(settings)
     try:
-        click.echo(f"running {len(CITY_GRANTS)} city grants of the 2020 transfer ({TOTAL_YUAN:,} yuan) through six stages:")
+        click.echo(
+            f"running {len(CITY_GRANTS)} city grants of the 2020 transfer ({TOTAL_YUAN:,} yuan) through six stages:"
+        )
         asyncio.run(_play_on(settings))
         _print_results(settings)
     finally:

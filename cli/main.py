@@ -178,7 +178,7 @@ def demo(ctx: click.Context, keep: bool) -> None:  # noqa: FBT001 - click flag
 @click.option("--period-start", required=True, type=DATE)
 @click.option("--period-end", required=True, type=DATE)
 @click.pass_context
-def apply(  # noqa: PLR0913 - one option per field of the application
+def apply(
     ctx: click.Context,
     grant_no: str,
     program: str,
@@ -191,22 +191,21 @@ def apply(  # noqa: PLR0913 - one option per field of the application
     period_end: date,
 ) -> None:
     """Submit an application (项目申报); this starts the grant's workflow."""
-    details = {
-        "program": program,
-        "recipient": recipient,
-        "region": region,
-        "fiscal_year": fiscal_year,
-        "title": title,
-        "requested": amount,
-        "period_start": period_start,
-        "period_end": period_end,
-    }
-    execute(
-        ctx,
-        grant_no,
-        lambda actor: SubmitApplication(grant_no=grant_no, actor=actor, details=ApplicationDetails(**details)),
-        "application submitted",
-    )
+
+    def build(actor: str) -> SubmitApplication:
+        details = ApplicationDetails(
+            program=program,
+            recipient=recipient,
+            region=region,
+            fiscal_year=fiscal_year,
+            title=title,
+            requested=amount,
+            period_start=period_start,
+            period_end=period_end,
+        )
+        return SubmitApplication(grant_no=grant_no, actor=actor, details=details)
+
+    execute(ctx, grant_no, build, "application submitted")
 
 
 @grants.command()
@@ -230,9 +229,7 @@ def approve(ctx: click.Context, grant_no: str, amount: Money, opinion: str) -> N
 @click.pass_context
 def reject(ctx: click.Context, grant_no: str, reason: str) -> None:
     """Reject the application; the grant ends here."""
-    execute(
-        ctx, grant_no, lambda actor: RejectApplication(grant_no=grant_no, actor=actor, reason=reason), "rejected"
-    )
+    execute(ctx, grant_no, lambda actor: RejectApplication(grant_no=grant_no, actor=actor, reason=reason), "rejected")
 
 
 @grants.command()
@@ -243,7 +240,7 @@ def reject(ctx: click.Context, grant_no: str, reason: str) -> None:
 @click.option("--amount", required=True, type=YUAN, help="Appropriated amount in yuan (at most the approved).")
 @click.option("--budget-subject", default="", help="Budget subject (预算科目).")
 @click.pass_context
-def notice(  # noqa: PLR0913 - one option per field of the document
+def notice(
     ctx: click.Context,
     grant_no: str,
     document_no: str,
@@ -284,9 +281,7 @@ def acknowledge(ctx: click.Context, grant_no: str) -> None:
 @click.option("--payee", required=True)
 @click.option("--voucher", default="", help="Payment voucher number.")
 @click.pass_context
-def disburse(  # noqa: PLR0913 - one option per field of a payment
-    ctx: click.Context, grant_no: str, amount: Money, paid_on: date, payee: str, voucher: str
-) -> None:
+def disburse(ctx: click.Context, grant_no: str, amount: Money, paid_on: date, payee: str, voucher: str) -> None:
     """Record one tranche paid out (拨付)."""
     execute(
         ctx,
@@ -335,7 +330,7 @@ def conclude_publicity(ctx: click.Context, grant_no: str, concluded_on: date) ->
 @click.option("--satisfaction", required=True, type=POINTS, help="Beneficiary satisfaction in %, e.g. 98.")
 @click.option("--outcomes", default="")
 @click.pass_context
-def report(  # noqa: PLR0913 - one option per field of the report
+def report(
     ctx: click.Context, grant_no: str, people_reached: int, money_used: Money, satisfaction: Points, outcomes: str
 ) -> None:
     """Submit the final report (项目终期报告) after the project period."""

@@ -11,7 +11,7 @@ from domain.errors import InvalidInputError
 from domain.values import Money, Points
 
 
-class YuanType(click.ParamType):
+class YuanType(click.ParamType[Money, Any]):
     name = "yuan"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Money:  # noqa: ANN401
@@ -23,7 +23,7 @@ class YuanType(click.ParamType):
             self.fail(str(error), param, ctx)
 
 
-class DateType(click.ParamType):
+class DateType(click.ParamType[date, Any]):
     name = "YYYY-MM-DD"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:  # noqa: ANN401
@@ -35,7 +35,7 @@ class DateType(click.ParamType):
             self.fail(f"{value!r} is not a date; write it like 2020-06-30", param, ctx)
 
 
-class PointsType(click.ParamType):
+class PointsType(click.ParamType[Points, Any]):
     name = "0-100"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Points:  # noqa: ANN401

@@ -74,7 +74,6 @@ def grants_table(states: list[GrantState]) -> str:
     return table(headers, rows, right=[3, 4, 5])
 
 
-
 def history_table(rows: list[HistoryRow]) -> str:
     return table(
         ["#", "time (Asia/Shanghai)", "event", "actor", "details"],

@@ -107,7 +107,7 @@ async def run_stack(settings: Settings) -> None:
             raise StackError(msg)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with (settings.data_dir / "temporal.log").open("ab") as server_log:
-        server = subprocess.Popen(  # noqa: S603 - our own binary and arguments
+        server = subprocess.Popen(  # noqa: S603, ASYNC220 - our own binary; Popen returns at once
             dev_server_command(settings), stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True
         )
     me = RunningStack(os.getpid(), str(settings.data_dir), settings.temporal_address, settings.ui_url)
@@ -115,7 +115,7 @@ async def run_stack(settings: Settings) -> None:
         await _wait_for_server(settings, server)
         stop, ready = stop_on_signals(), asyncio.Event()
         worker = asyncio.create_task(serve(settings, stop, ready))
-        await _first_of(ready.wait(), worker)
+        await _first_of(ready, worker)
         me.write(settings.run_file)
         log.info("stack.up", temporal=settings.temporal_address, web_ui=settings.ui_url, ledger=settings.ledger_url)
         await worker
@@ -139,9 +139,13 @@ def start_detached(settings: Settings) -> RunningStack:
         "GRANTS_UI_PORT": str(settings.ui_port),
     }
     with stack_log.open("ab") as output:
-        child = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "cli", "up"], env=env, stdout=output, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+        child = subprocess.Popen(
+            [sys.executable, "-m", "cli", "up"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while time.monotonic() < deadline:
@@ -149,7 +153,7 @@ def start_detached(settings: Settings) -> RunningStack:
         if running is not None and running.pid == child.pid:
             return running
         if child.poll() is not None:
-            msg = f"the local stack did not start (exit status {child.returncode}); its log {stack_log} ends:\n{_tail(stack_log)}"
+            msg = f"the local stack did not start (exit {child.returncode}); {stack_log} ends:\n{_tail(stack_log)}"
             raise StackError(msg)
         time.sleep(0.2)
     _stop_process(child.pid, signal.SIGTERM)
@@ -209,9 +213,9 @@ async def _wait_for_server(settings: Settings, server: subprocess.Popen[bytes]) 
             return
 
 
-async def _first_of(ready: object, worker: asyncio.Task[None]) -> None:
+async def _first_of(ready: asyncio.Event, worker: asyncio.Task[None]) -> None:
     """Wait until the worker is ready, or raise its error if it fails first."""
-    ready_task = asyncio.ensure_future(ready)  # type: ignore[arg-type]
+    ready_task = asyncio.ensure_future(ready.wait())
     done, _ = await asyncio.wait({ready_task, worker}, return_when=asyncio.FIRST_COMPLETED)
     if worker in done:
         ready_task.cancel()

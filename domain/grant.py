@@ -46,7 +46,9 @@ class Grant(Aggregate):
 
     @classmethod
     def submit(cls, command: SubmitApplication) -> Grant:
-        return cls(grant_no=command.grant_no, details=command.details, actor=command.actor, command_id=command.command_id)
+        return cls(
+            grant_no=command.grant_no, details=command.details, actor=command.actor, command_id=command.command_id
+        )
 
     @event("ApplicationSubmitted")
     def __init__(self, grant_no: str, details: ApplicationDetails, actor: str, command_id: str) -> None:
@@ -120,7 +122,7 @@ class Grant(Aggregate):
         self._advance(command_id, stage=Stage.REJECTED)
 
     @event("NoticeRecorded")
-    def _notice_recorded(  # noqa: PLR0913 - the fields of the document
+    def _notice_recorded(
         self,
         document_no: str,
         issuer: str,
@@ -137,7 +139,7 @@ class Grant(Aggregate):
         self._advance(command_id, stage=Stage.DISBURSEMENT, notice_acknowledged=True)
 
     @event("DisbursementRecorded")
-    def _disbursement_recorded(  # noqa: PLR0913 - the fields of a payment
+    def _disbursement_recorded(
         self, amount: Money, paid_on: date, payee: str, voucher: str, actor: str, command_id: str
     ) -> None:
         self._advance(command_id, disbursed=self._state.disbursed + amount, tranches=self._state.tranches + 1)
@@ -151,7 +153,7 @@ class Grant(Aggregate):
         self._advance(command_id, stage=Stage.FINAL_REPORT)
 
     @event("FinalReportSubmitted")
-    def _final_report_submitted(  # noqa: PLR0913 - the fields of the report
+    def _final_report_submitted(
         self,
         people_reached: int,
         money_used: Money,

@@ -6,7 +6,9 @@ same checks in its update validators, so a bad step is refused before it even en
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from domain.clock import local_date
 from domain.commands import (
@@ -72,76 +74,109 @@ def check(state: GrantState | None, command: GrantCommand, at: datetime) -> None
     _check_step(state, command, at)
 
 
-def _check_step(state: GrantState, command: GrantCommand, at: datetime) -> None:  # noqa: C901 - a flat table of steps
-    match command:
-        case ApproveApplication() | RejectApplication():
-            _expect(state, Stage.APPLICATION, "deciding on the application")
-            if isinstance(command, ApproveApplication) and command.approved > state.application.requested:
-                raise AmountViolation(
-                    state.grant_no,
-                    f"approving {command.approved} is more than the {state.application.requested} requested",
-                    f"approve at most {state.application.requested.yuan()} yuan",
-                )
-        case RecordNotice():
-            _expect(state, Stage.APPROPRIATION, "recording the appropriation notice")
-            if state.notice_no is not None:
-                _out_of_order(state, f"notice {state.notice_no} is already recorded for this grant")
-            if state.approved is not None and command.amount > state.approved:
-                raise AmountViolation(
-                    state.grant_no,
-                    f"notice {command.document_no} appropriates {command.amount}, more than the {state.approved} approved",
-                    f"record the notice for at most {state.approved.yuan()} yuan",
-                )
-        case AcknowledgeNotice():
-            _expect(state, Stage.APPROPRIATION, "acknowledging the notice")
-            if state.notice_no is None:
-                _out_of_order(state, "no appropriation notice has been recorded yet")
-        case RecordDisbursement():
-            _expect(state, Stage.DISBURSEMENT, "disbursing")
-            total = state.disbursed + command.amount
-            if total > state.appropriated:
-                left = state.appropriated - state.disbursed
-                raise AmountViolation(
-                    state.grant_no,
-                    f"disbursing {command.amount} would bring the total disbursed to {total}, "
-                    f"above the {state.appropriated} appropriated",
-                    f"disburse at most the {left.yuan()} yuan left, or record a further notice first",
-                )
-        case StartPublicity():
-            _expect(state, Stage.DISBURSEMENT, "starting publicity")
-            if state.tranches == 0:
-                _out_of_order(state, "nothing has been disbursed yet, so there is nothing to publicise")
-        case ConcludePublicity():
-            _expect(state, Stage.PUBLICITY, "concluding publicity")
-            if state.publicity_ends_on is not None and command.concluded_on < state.publicity_ends_on:
-                raise GrantRuleViolation(
-                    state.grant_no,
-                    "R8 publicity",
-                    f"publicity runs until {state.publicity_ends_on}, so it cannot conclude on {command.concluded_on}",
-                    f"conclude it on or after {state.publicity_ends_on}",
-                )
-        case SubmitFinalReport():
-            _expect(state, Stage.FINAL_REPORT, "submitting the final report")
-            period_end = state.application.period_end
-            if local_date(at) <= period_end:
-                _out_of_order(state, f"the project period runs until {period_end}; a final report comes after it")
-            if command.money_used > state.disbursed:
-                raise AmountViolation(
-                    state.grant_no,
-                    f"the report says {command.money_used} was used, but only {state.disbursed} was disbursed",
-                    "correct the money used in the report",
-                )
-        case RecordEvaluation():
-            _expect(state, Stage.AUDIT, "recording the evaluation")
-            if state.score is not None:
-                _out_of_order(state, f"an evaluation (score {state.score}) is already recorded")
-        case CloseGrant():
-            _expect(state, Stage.AUDIT, "closing")
-            if state.score is None:
-                _out_of_order(state, "the grant has not been evaluated yet")
-        case _:
-            msg = f"no rule covers {type(command).__name__}"
-            raise TypeError(msg)
+def _check_step(state: GrantState, command: GrantCommand, at: datetime) -> None:
+    check_step = _STEP_CHECKS.get(type(command))
+    if check_step is None:
+        msg = f"no rule covers {type(command).__name__}"
+        raise TypeError(msg)
+    check_step(state, command, at)
+
+
+def _check_decision(state: GrantState, command: ApproveApplication | RejectApplication, _: datetime) -> None:
+    _expect(state, Stage.APPLICATION, "deciding on the application")
+    if isinstance(command, ApproveApplication) and command.approved > state.application.requested:
+        raise AmountViolation(
+            state.grant_no,
+            f"approving {command.approved} is more than the {state.application.requested} requested",
+            f"approve at most {state.application.requested.yuan()} yuan",
+        )
+
+
+def _check_notice(state: GrantState, command: RecordNotice, _: datetime) -> None:
+    _expect(state, Stage.APPROPRIATION, "recording the appropriation notice")
+    if state.notice_no is not None:
+        _out_of_order(state, f"notice {state.notice_no} is already recorded for this grant")
+    if state.approved is not None and command.amount > state.approved:
+        raise AmountViolation(
+            state.grant_no,
+            f"notice {command.document_no} appropriates {command.amount}, more than the {state.approved} approved",
+            f"record the notice for at most {state.approved.yuan()} yuan",
+        )
+
+
+def _check_acknowledgement(state: GrantState, _command: AcknowledgeNotice, _: datetime) -> None:
+    _expect(state, Stage.APPROPRIATION, "acknowledging the notice")
+    if state.notice_no is None:
+        _out_of_order(state, "no appropriation notice has been recorded yet")
+
+
+def _check_disbursement(state: GrantState, command: RecordDisbursement, _: datetime) -> None:
+    _expect(state, Stage.DISBURSEMENT, "disbursing")
+    total = state.disbursed + command.amount
+    if total > state.appropriated:
+        left = state.appropriated - state.disbursed
+        raise AmountViolation(
+            state.grant_no,
+            f"disbursing {command.amount} would bring the total disbursed to {total}, "
+            f"above the {state.appropriated} appropriated",
+            f"disburse at most the {left.yuan()} yuan left, or record a further notice first",
+        )
+
+
+def _check_publicity_start(state: GrantState, _command: StartPublicity, _: datetime) -> None:
+    _expect(state, Stage.DISBURSEMENT, "starting publicity")
+    if state.tranches == 0:
+        _out_of_order(state, "nothing has been disbursed yet, so there is nothing to publicise")
+
+
+def _check_publicity_end(state: GrantState, command: ConcludePublicity, _: datetime) -> None:
+    _expect(state, Stage.PUBLICITY, "concluding publicity")
+    if state.publicity_ends_on is not None and command.concluded_on < state.publicity_ends_on:
+        raise GrantRuleViolation(
+            state.grant_no,
+            "R8 publicity",
+            f"publicity runs until {state.publicity_ends_on}, so it cannot conclude on {command.concluded_on}",
+            f"conclude it on or after {state.publicity_ends_on}",
+        )
+
+
+def _check_final_report(state: GrantState, command: SubmitFinalReport, at: datetime) -> None:
+    _expect(state, Stage.FINAL_REPORT, "submitting the final report")
+    period_end = state.application.period_end
+    if local_date(at) <= period_end:
+        _out_of_order(state, f"the project period runs until {period_end}; a final report comes after it")
+    if command.money_used > state.disbursed:
+        raise AmountViolation(
+            state.grant_no,
+            f"the report says {command.money_used} was used, but only {state.disbursed} was disbursed",
+            "correct the money used in the report",
+        )
+
+
+def _check_evaluation(state: GrantState, _command: RecordEvaluation, _: datetime) -> None:
+    _expect(state, Stage.AUDIT, "recording the evaluation")
+    if state.score is not None:
+        _out_of_order(state, f"an evaluation (score {state.score}) is already recorded")
+
+
+def _check_closing(state: GrantState, _command: CloseGrant, _: datetime) -> None:
+    _expect(state, Stage.AUDIT, "closing")
+    if state.score is None:
+        _out_of_order(state, "the grant has not been evaluated yet")
+
+
+_STEP_CHECKS: dict[type[GrantCommand], Callable[[GrantState, Any, datetime], None]] = {
+    ApproveApplication: _check_decision,
+    RejectApplication: _check_decision,
+    RecordNotice: _check_notice,
+    AcknowledgeNotice: _check_acknowledgement,
+    RecordDisbursement: _check_disbursement,
+    StartPublicity: _check_publicity_start,
+    ConcludePublicity: _check_publicity_end,
+    SubmitFinalReport: _check_final_report,
+    RecordEvaluation: _check_evaluation,
+    CloseGrant: _check_closing,
+}
 
 
 def _expect(state: GrantState, stage: Stage, step: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from domain.commands import ApplicationDetails
@@ -27,16 +27,16 @@ class GrantState:
     version: int = 1
     approved: Money | None = None
     notice_no: str | None = None
-    appropriated: Money = Money(0)
+    appropriated: Money = field(default_factory=Money.zero)
     notice_acknowledged: bool = False
-    disbursed: Money = Money(0)
+    disbursed: Money = field(default_factory=Money.zero)
     tranches: int = 0
     publicity_ends_on: date | None = None
     money_used: Money | None = None
     score: Points | None = None
     rating: Rating | None = None
 
-    def next_step(self) -> NextStep:  # noqa: PLR0911 - one answer per stage reads best flat
+    def next_step(self) -> NextStep:  # noqa: C901, PLR0911 - one answer per stage reads best flat
         match self.stage:
             case Stage.APPLICATION:
                 return NextStep("review of the application", "approver", "grants approve | grants reject")

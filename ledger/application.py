@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol
-from eventsourcing.persistence import RecordConflictError, Transcoder
+from eventsourcing.persistence import JSONTranscoder, RecordConflictError
 
 from domain import rules
 from domain.commands import GrantCommand, SubmitApplication
@@ -38,7 +38,7 @@ class RecordedEvent:
 class GrantLedger(Application[UUID]):
     name = "GrantLedger"
 
-    def register_transcodings(self, transcoder: Transcoder) -> None:
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_domain_transcodings(transcoder)
 
@@ -65,8 +65,9 @@ class GrantLedger(Application[UUID]):
         start = 1
         while notifications := self.recorder.select_notifications(start=start, limit=500):
             for notification in notifications:
-                if notification.originator_version == 1 and notification.originator_id not in seen:
-                    seen[notification.originator_id] = self._grant_by_id(notification.originator_id).state.grant_no
+                originator = cast("UUID", notification.originator_id)  # the recorder's ORIGINATOR_ID_TYPE is uuid
+                if notification.originator_version == 1 and originator not in seen:
+                    seen[originator] = self._grant_by_id(originator).state.grant_no
             start = notifications[-1].id + 1
         return list(seen.values())
 

@@ -6,7 +6,7 @@ from dataclasses import fields
 from datetime import date
 from typing import Any
 
-from eventsourcing.persistence import Transcoder, Transcoding
+from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from domain.commands import ApplicationDetails
 from domain.values import Money, Points
@@ -56,6 +56,6 @@ class ApplicationDetailsAsDict(Transcoding):
         return ApplicationDetails(**data)
 
 
-def register_domain_transcodings(transcoder: Transcoder) -> None:
+def register_domain_transcodings(transcoder: JSONTranscoder) -> None:
     for transcoding in (MoneyAsFen(), PointsAsTenths(), DateAsISO(), ApplicationDetailsAsDict()):
-        transcoder.register(transcoding)  # type: ignore[attr-defined]
+        transcoder.register(transcoding)

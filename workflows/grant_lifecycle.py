@@ -65,11 +65,11 @@ class GrantLifecycle:
         self._one_step_at_a_time = asyncio.Lock()
 
     @workflow.run
-    async def run(self, start: StartGrantInput) -> GrantState:
+    async def run(self, start: StartGrantInput) -> GrantState:  # noqa: ARG002 - Temporal passes the input to run and init alike
         await workflow.wait_condition(
             lambda: self._state is not None and self._state.stage.is_final and workflow.all_handlers_finished()
         )
-        return cast(GrantState, self._state)  # the wait condition guarantees it is set
+        return cast("GrantState", self._state)  # the wait condition guarantees it is set
 
     @workflow.query
     def status(self) -> GrantState | None:

@@ -55,7 +55,9 @@ async def run_until(gateway: GrantGateway, grant_no: str, steps: int | None = No
 
 
 def disbursement(grant_no: str, fen: int) -> RecordDisbursement:
-    return RecordDisbursement(grant_no=grant_no, actor="recipient", amount=Money(fen), paid_on=date(2020, 7, 1), payee="x")
+    return RecordDisbursement(
+        grant_no=grant_no, actor="recipient", amount=Money(fen), paid_on=date(2020, 7, 1), payee="x"
+    )
 
 
 async def test_a_grant_goes_through_all_six_stages_and_its_workflow_completes(

@@ -53,15 +53,20 @@ class Grant(Aggregate):
     @event("ApplicationSubmitted")
     def __init__(self, grant_no: str, details: ApplicationDetails, actor: str, command_id: str) -> None:
         self._state = GrantState(grant_no=grant_no, application=details)
-        self._versions_by_command = {command_id: 1}
+        self._versions_by_command: dict[str, int] = {}
+        self._remember(command_id, version=1)
 
     @property
     def state(self) -> GrantState:
         return replace(self._state, version=self.version)
 
     def version_of(self, command_id: str) -> int | None:
-        """The version this command produced, if the grant has already seen it."""
-        return self._versions_by_command.get(command_id)
+        """The version this command produced, if the grant has already seen it (a command without an id: never)."""
+        return self._versions_by_command.get(command_id) if command_id else None
+
+    def _remember(self, command_id: str, version: int) -> None:
+        if command_id:
+            self._versions_by_command[command_id] = version
 
     def execute(self, command: GrantCommand, at: datetime) -> None:  # noqa: C901 - one line per command
         """Check `command` against the rules at time `at`, then record its event."""
@@ -108,7 +113,7 @@ class Grant(Aggregate):
 
     def _advance(self, command_id: str, **changes: Any) -> None:  # noqa: ANN401 - fields of GrantState
         self._state = replace(self._state, **changes)
-        self._versions_by_command[command_id] = self.version + 1
+        self._remember(command_id, version=self.version + 1)
 
     # The events. Their bodies only apply facts: rules were checked in `execute`, and replaying
     # history must never be refused by a rule that changed later.

@@ -31,11 +31,13 @@ class Money:
         cleaned = text.strip().replace(",", "").replace("，", "")
         try:
             yuan = Decimal(cleaned)
+            if not yuan.is_finite():  # NaN, sNaN and Infinity parse, but are no amounts
+                raise InvalidOperation
         except InvalidOperation:
             msg = f"amount {text!r} is not a number of yuan; write it like 1200000.00"
             raise InvalidInputError(msg) from None
         fen = yuan * FEN_PER_YUAN
-        if not yuan.is_finite() or fen != fen.to_integral_value():
+        if fen != fen.to_integral_value():
             msg = f"amount {text!r} has more than two decimals; yuan are counted to the fen (0.01)"
             raise InvalidInputError(msg)
         return cls(int(fen))
@@ -80,11 +82,13 @@ class Points:
         cleaned = text.strip().rstrip("%").strip()
         try:
             value = Decimal(cleaned)
+            if not value.is_finite():
+                raise InvalidOperation
         except InvalidOperation:
             msg = f"{text!r} is not a number from 0 to 100 (like 98.6)"
             raise InvalidInputError(msg) from None
         tenths = value * 10
-        if not value.is_finite() or tenths != tenths.to_integral_value():
+        if tenths != tenths.to_integral_value():
             msg = f"{text!r} has more than one decimal; write it like 98.6"
             raise InvalidInputError(msg)
         return cls(int(tenths))

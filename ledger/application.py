@@ -80,7 +80,7 @@ class GrantLedger(Application[UUID]):
         grant = self._grant(command.grant_no)
         earlier = grant.version_of(command.command_id)
         if earlier is not None:
-            return self._grant_by_id(grant.id, version=earlier).state
+            return self._state_at(grant, earlier)
         grant.execute(command, at)
         self.save(grant)
         return grant.state
@@ -92,8 +92,15 @@ class GrantLedger(Application[UUID]):
             grant = Grant.submit(command)
             self.save(grant)
             return grant.state
+        earlier = grant.version_of(command.command_id)
+        if earlier is not None:
+            return self._state_at(grant, earlier)
         rules.is_repeat_application(grant.state, command)  # refuses different content
         return grant.state
+
+    def _state_at(self, grant: Grant, version: int) -> GrantState:
+        """The result a command returned when it was first recorded: the grant's state at its version."""
+        return self._grant_by_id(grant.id, version=version).state
 
     def _grant(self, grant_no: str) -> Grant:
         try:

@@ -10,6 +10,15 @@ from domain.errors import InvalidInputError
 FEN_PER_YUAN = 100
 
 
+def _finite_decimal(text: str) -> Decimal | None:
+    """`text` as a finite decimal, or None: NaN and Infinity parse as decimals, but are no amounts."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
 @dataclass(frozen=True, order=True)
 class Money:
     """An amount of CNY in integer fen (分); floats never touch money."""
@@ -29,13 +38,10 @@ class Money:
     def parse_yuan(cls, text: str) -> Money:
         """Parse an amount typed in yuan (`1200000.00`, `1,200,000`), to the fen, never rounding."""
         cleaned = text.strip().replace(",", "").replace("，", "")
-        try:
-            yuan = Decimal(cleaned)
-            if not yuan.is_finite():  # NaN, sNaN and Infinity parse, but are no amounts
-                raise InvalidOperation
-        except InvalidOperation:
+        yuan = _finite_decimal(cleaned)
+        if yuan is None:
             msg = f"amount {text!r} is not a number of yuan; write it like 1200000.00"
-            raise InvalidInputError(msg) from None
+            raise InvalidInputError(msg)
         fen = yuan * FEN_PER_YUAN
         if fen != fen.to_integral_value():
             msg = f"amount {text!r} has more than two decimals; yuan are counted to the fen (0.01)"
@@ -80,13 +86,10 @@ class Points:
     def parse(cls, text: str) -> Points:
         """Parse `98.6` or `98.6%`; at most one decimal."""
         cleaned = text.strip().rstrip("%").strip()
-        try:
-            value = Decimal(cleaned)
-            if not value.is_finite():
-                raise InvalidOperation
-        except InvalidOperation:
+        value = _finite_decimal(cleaned)
+        if value is None:
             msg = f"{text!r} is not a number from 0 to 100 (like 98.6)"
-            raise InvalidInputError(msg) from None
+            raise InvalidInputError(msg)
         tenths = value * 10
         if tenths != tenths.to_integral_value():
             msg = f"{text!r} has more than one decimal; write it like 98.6"

@@ -12,13 +12,13 @@ from activities.ledger_activities import LedgerActivities
 from domain.commands import ApproveApplication
 from domain.values import Money
 from ledger.application import GrantLedger
-from tests.scenario import AMOUNT, application
+from tests.builders import REQUESTED, submit
 
 
 def test_a_retried_activity_with_the_same_command_id_records_one_event(ledger: GrantLedger) -> None:
     activities, env = LedgerActivities(ledger), ActivityEnvironment()
-    env.run(activities.submit_application, application("G-1"))
-    approve = ApproveApplication(grant_no="G-1", actor="approver", approved=AMOUNT, command_id="grant-G-1/update-7")
+    env.run(activities.submit_application, submit("G-1"))
+    approve = ApproveApplication(grant_no="G-1", actor="approver", approved=REQUESTED, command_id="grant-G-1/update-7")
     first = env.run(activities.approve_application, approve)
     retried = env.run(activities.approve_application, approve)
     assert retried == first
@@ -27,8 +27,8 @@ def test_a_retried_activity_with_the_same_command_id_records_one_event(ledger: G
 
 def test_a_refusal_becomes_a_non_retryable_application_error_with_the_domain_message(ledger: GrantLedger) -> None:
     activities, env = LedgerActivities(ledger), ActivityEnvironment()
-    env.run(activities.submit_application, application("G-2", period_end=date(2020, 12, 31)))
-    too_much = ApproveApplication(grant_no="G-2", actor="approver", approved=AMOUNT + Money(1), command_id="c-1")
+    env.run(activities.submit_application, submit("G-2", period_end=date(2020, 12, 31)))
+    too_much = ApproveApplication(grant_no="G-2", actor="approver", approved=REQUESTED + Money(1), command_id="c-1")
     with pytest.raises(ApplicationError, match=r"grant G-2: R2 amounts: approving") as refused:
         env.run(activities.approve_application, too_much)
     assert refused.value.non_retryable

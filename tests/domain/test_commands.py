@@ -21,7 +21,7 @@ from domain.commands import (
 )
 from domain.errors import InvalidInputError
 from domain.values import Money, Points
-from tests.domain.builders import GRANT_NO, details, disburse, final_report, start_publicity
+from tests.builders import GRANT_NO, details, disburse, final_report, start_publicity
 
 BLANK = ["", "   ", "\t\n"]
 

@@ -11,7 +11,7 @@ from domain.errors import AmountViolation, DuplicateGrantError, GrantError, Stag
 from domain.grant import Grant, grant_id
 from domain.stages import Rating, Stage
 from domain.values import Money, Points
-from tests.domain.builders import (
+from tests.builders import (
     AFTER_PERIOD,
     GRANT_NO,
     HALF,

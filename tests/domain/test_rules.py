@@ -18,7 +18,7 @@ from domain.errors import (
 )
 from domain.stages import Rating
 from domain.values import Money, Points
-from tests.domain.builders import (
+from tests.builders import (
     AFTER_PERIOD,
     GRANT_NO,
     HALF,

@@ -4,7 +4,7 @@ import pytest
 
 from domain.state import GrantState, NextStep
 from domain.values import Money
-from tests.domain.builders import (
+from tests.builders import (
     MILESTONES,
     NOTICE_NO,
     PERIOD_END,

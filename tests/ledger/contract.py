@@ -21,7 +21,7 @@ from domain.errors import (
 from domain.stages import Rating, Stage
 from domain.values import Money, Points
 from ledger.application import GrantLedger, open_ledger
-from tests.domain.builders import (
+from tests.builders import (
     GRANT_NO,
     LIFECYCLE_EVENTS,
     REQUESTED,

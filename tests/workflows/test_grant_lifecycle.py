@@ -4,36 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import date
 
 import pytest
 from temporalio.client import Client
 from temporalio.worker import Replayer
 
 from cli.gateway import GrantGateway, GrantRefusedError
-from domain.commands import GrantCommand, RecordDisbursement, SubmitApplication
+from domain.commands import GrantCommand, SubmitApplication
 from domain.errors import DuplicateGrantError, GrantNotFoundError, StageOrderViolation
 from domain.stages import Stage
 from domain.state import GrantState
 from domain.values import Money
 from ledger.application import GrantLedger
-from tests.scenario import AMOUNT, application, steps_after_application
+from tests.builders import LIFECYCLE_EVENTS, REQUESTED, disburse, lifecycle, submit
 from workflows.converter import DATA_CONVERTER
 from workflows.grant_lifecycle import GRANT_STAGE, GrantLifecycle, workflow_id_for
-
-EVENTS_OF_A_FULL_LIFECYCLE = [
-    "ApplicationSubmitted",
-    "ApplicationApproved",
-    "NoticeRecorded",
-    "NoticeAcknowledged",
-    "DisbursementRecorded",
-    "DisbursementRecorded",
-    "PublicityStarted",
-    "PublicityConcluded",
-    "FinalReportSubmitted",
-    "EvaluationRecorded",
-    "GrantClosed",
-]
 
 
 def new_grant_no() -> str:
@@ -48,16 +33,10 @@ async def send(gateway: GrantGateway, command: GrantCommand) -> GrantState:
 
 async def run_until(gateway: GrantGateway, grant_no: str, steps: int | None = None) -> GrantState:
     """Apply, then send the first `steps` steps of the lifecycle (all of them by default)."""
-    state = await gateway.submit(application(grant_no))
-    for command in steps_after_application(grant_no)[:steps]:
+    state = await gateway.submit(submit(grant_no))
+    for command in lifecycle(grant_no)[:steps]:
         state = await send(gateway, command)
     return state
-
-
-def disbursement(grant_no: str, fen: int) -> RecordDisbursement:
-    return RecordDisbursement(
-        grant_no=grant_no, actor="recipient", amount=Money(fen), paid_on=date(2020, 7, 1), payee="x"
-    )
 
 
 async def test_a_grant_goes_through_all_six_stages_and_its_workflow_completes(
@@ -66,10 +45,10 @@ async def test_a_grant_goes_through_all_six_stages_and_its_workflow_completes(
     grant_no = new_grant_no()
     state = await run_until(gateway, grant_no)
     assert state.stage is Stage.CLOSED
-    assert state.disbursed == AMOUNT
+    assert state.disbursed == REQUESTED
     result = await client.get_workflow_handle_for(GrantLifecycle.run, workflow_id_for(grant_no)).result()
     assert result == state
-    assert [event.name for event in ledger.history(grant_no)] == EVENTS_OF_A_FULL_LIFECYCLE
+    assert [event.name for event in ledger.history(grant_no)] == list(LIFECYCLE_EVENTS)
 
 
 async def test_the_stage_search_attribute_follows_the_grant(gateway: GrantGateway, client: Client) -> None:
@@ -77,7 +56,7 @@ async def test_the_stage_search_attribute_follows_the_grant(gateway: GrantGatewa
     handle = client.get_workflow_handle(workflow_id_for(grant_no))
     await run_until(gateway, grant_no, steps=3)
     assert (await handle.describe()).typed_search_attributes.get(GRANT_STAGE) == "disbursement"
-    for command in steps_after_application(grant_no)[3:]:
+    for command in lifecycle(grant_no)[3:]:
         await gateway.record(command)
     assert (await handle.describe()).typed_search_attributes.get(GRANT_STAGE) == "closed"
 
@@ -86,10 +65,10 @@ async def test_an_out_of_order_step_is_rejected_before_it_enters_history(
     gateway: GrantGateway, client: Client, ledger: GrantLedger
 ) -> None:
     grant_no = new_grant_no()
-    await gateway.submit(application(grant_no))
+    await gateway.submit(submit(grant_no))
     events_before = ledger.count_events()
     with pytest.raises(GrantRefusedError, match=rf"grant {grant_no}: R1 stage order: disbursing .* Fix: "):
-        await gateway.record(disbursement(grant_no, 100))
+        await gateway.record(disburse(Money(100), grant_no=grant_no))
     assert ledger.count_events() == events_before
     history = await client.get_workflow_handle(workflow_id_for(grant_no)).fetch_history()
     accepted = [e for e in history.events if e.HasField("workflow_execution_update_accepted_event_attributes")]
@@ -101,10 +80,10 @@ async def test_disbursing_more_than_appropriated_is_refused_with_the_amount_left
 ) -> None:
     grant_no = new_grant_no()
     await run_until(gateway, grant_no, steps=3)
-    await gateway.record(disbursement(grant_no, AMOUNT.fen - 100))
+    await gateway.record(disburse(Money(REQUESTED.fen - 100), grant_no=grant_no))
     events_before = ledger.count_events()
     with pytest.raises(GrantRefusedError, match=r"R2 amounts: .* disburse at most the 1.00 yuan left"):
-        await gateway.record(disbursement(grant_no, 101))
+        await gateway.record(disburse(Money(101), grant_no=grant_no))
     assert ledger.count_events() == events_before
 
 
@@ -114,10 +93,10 @@ async def test_concurrent_disbursements_never_exceed_the_appropriation(
     """Both pass the validator together; the ledger, checked step by step, accepts only what fits."""
     grant_no = new_grant_no()
     await run_until(gateway, grant_no, steps=3)
-    three_fifths = AMOUNT.fen * 3 // 5
+    three_fifths = REQUESTED.fen * 3 // 5
     outcomes = await asyncio.gather(
-        gateway.record(disbursement(grant_no, three_fifths)),
-        gateway.record(disbursement(grant_no, three_fifths)),
+        gateway.record(disburse(Money(three_fifths), grant_no=grant_no)),
+        gateway.record(disburse(Money(three_fifths), grant_no=grant_no)),
         return_exceptions=True,
     )
     refused = [outcome for outcome in outcomes if isinstance(outcome, GrantRefusedError)]
@@ -128,17 +107,17 @@ async def test_concurrent_disbursements_never_exceed_the_appropriation(
 
 async def test_repeating_an_identical_application_changes_nothing(gateway: GrantGateway, ledger: GrantLedger) -> None:
     grant_no = new_grant_no()
-    first = await gateway.submit(application(grant_no))
-    again = await gateway.submit(application(grant_no))
+    first = await gateway.submit(submit(grant_no))
+    again = await gateway.submit(submit(grant_no))
     assert again == first
     assert [event.name for event in ledger.history(grant_no)] == ["ApplicationSubmitted"]
 
 
 async def test_an_application_with_different_content_under_a_used_number_is_refused(gateway: GrantGateway) -> None:
     grant_no = new_grant_no()
-    await gateway.submit(application(grant_no))
+    await gateway.submit(submit(grant_no))
     with pytest.raises(GrantRefusedError, match=rf"grant {grant_no}: unique grant number: .*recipient"):
-        await gateway.submit(application(grant_no, recipient="株洲市计划生育协会"))
+        await gateway.submit(submit(grant_no, recipient="株洲市计划生育协会"))
 
 
 async def test_after_closing_the_ledger_refuses_further_steps_and_accepts_the_same_application(
@@ -148,16 +127,16 @@ async def test_after_closing_the_ledger_refuses_further_steps_and_accepts_the_sa
     grant_no = new_grant_no()
     await run_until(gateway, grant_no)
     with pytest.raises(StageOrderViolation, match=r"the grant is closed"):
-        await gateway.record(disbursement(grant_no, 100))
-    assert (await gateway.submit(application(grant_no))).stage is Stage.CLOSED
+        await gateway.record(disburse(Money(100), grant_no=grant_no))
+    assert (await gateway.submit(submit(grant_no))).stage is Stage.CLOSED
     with pytest.raises(DuplicateGrantError):
-        await gateway.submit(application(grant_no, title="another project"))
-    assert ledger.count_events() == len(EVENTS_OF_A_FULL_LIFECYCLE)
+        await gateway.submit(submit(grant_no, title="another project"))
+    assert ledger.count_events() == len(list(LIFECYCLE_EVENTS))
 
 
 async def test_a_step_for_an_unknown_grant_is_refused(gateway: GrantGateway) -> None:
     with pytest.raises(GrantNotFoundError, match="unknown grant"):
-        await gateway.record(disbursement("NO-SUCH-GRANT", 100))
+        await gateway.record(disburse(Money(100), grant_no="NO-SUCH-GRANT"))
 
 
 async def test_a_recorded_history_replays_deterministically(gateway: GrantGateway, client: Client) -> None:

@@ -18,11 +18,19 @@ from domain.commands import GrantCommand, SubmitApplication
 from domain.errors import GrantNotFoundError
 from domain.grant import Grant, grant_id
 from domain.state import GrantState
+from ledger.checkpoints import Checkpoint, CheckpointFileError, CheckpointSigner
+from ledger.merkle import MerkleLog
+from ledger.recorders import CheckpointRow, IntegrityRecorder
 from ledger.schema import ensure_postgres_schema
 from ledger.settings import persistence_env
 from ledger.transcodings import register_domain_transcodings
 
+HASH_SIZE = 32  # SHA-256
 CONFLICT_RETRIES = 5  # concurrent writers to one grant: reload and re-check this many times
+CHECKPOINT_EVERY = 1000  # records between checkpoints, besides those taken at milestones
+# A checkpoint is also taken when one of these is recorded: the notice acknowledged, the final report
+# submitted, the evaluation recorded (the moments a finance department or auditor may want one).
+MILESTONES = frozenset({"NoticeAcknowledged", "FinalReportSubmitted", "EvaluationRecorded"})
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,51 @@ class RecordedEvent:
 
 class GrantLedger(Application[UUID]):
     name = "GrantLedger"
+
+    def __init__(
+        self,
+        env: dict[str, str],
+        signer: CheckpointSigner | None = None,
+        checkpoint_every: int = CHECKPOINT_EVERY,
+    ) -> None:
+        """A ledger on the store `env` names; with a `signer` it takes signed checkpoints as it goes."""
+        super().__init__(env=env)
+        self._signer = signer
+        self._checkpoint_every = checkpoint_every
+        self._recorded_since_checkpoint = 0
+
+    @property
+    def integrity(self) -> IntegrityRecorder:
+        return cast("IntegrityRecorder", self.recorder)
+
+    def take_checkpoint(self, reason: str) -> Checkpoint:
+        """Sign the log as it stands now (or return the latest checkpoint if nothing was added since)."""
+        if self._signer is None:
+            msg = "this ledger was opened without a signing key, so it cannot take checkpoints"
+            raise CheckpointFileError(msg)
+        latest = self.integrity.latest_checkpoint()
+        log = MerkleLog() if latest is None else MerkleLog.from_frontier(latest.tree_size, _split(latest.frontier))
+        for link in self.integrity.links_after(log.size):
+            log.append(link.hash)
+        if latest is not None and log.size == latest.tree_size:
+            return _checkpoint(latest)
+        checkpoint = self._signer.sign(log.size, log.root(), datetime.now(UTC), reason)
+        self.integrity.insert_checkpoint(
+            CheckpointRow(
+                tree_size=checkpoint.tree_size,
+                root=checkpoint.root,
+                taken_at=checkpoint.taken_at,
+                frontier=b"".join(log.frontier()),
+                signature=checkpoint.signature,
+                key_id=checkpoint.key_id,
+                reason=reason,
+            )
+        )
+        self._recorded_since_checkpoint = 0
+        return checkpoint
+
+    def checkpoints(self) -> list[Checkpoint]:
+        return [_checkpoint(row) for row in self.integrity.checkpoints()]
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -82,15 +135,27 @@ class GrantLedger(Application[UUID]):
         if earlier is not None:
             return self._state_at(grant, earlier)
         grant.execute(command, at)
-        self.save(grant)
+        recordings = self.save(grant)
+        self._checkpoint_if_due(command.grant_no, [type(r.domain_event).__name__ for r in recordings])
         return grant.state
+
+    def _checkpoint_if_due(self, grant_no: str, recorded: list[str]) -> None:
+        if self._signer is None:
+            return
+        self._recorded_since_checkpoint += len(recorded)
+        milestones = MILESTONES.intersection(recorded)
+        if milestones:
+            self.take_checkpoint(f"{', '.join(sorted(milestones))} of grant {grant_no}")
+        elif self._recorded_since_checkpoint >= self._checkpoint_every:
+            self.take_checkpoint(f"every {self._checkpoint_every} records")
 
     def _submit(self, command: SubmitApplication) -> GrantState:
         try:
             grant = self._grant(command.grant_no)
         except GrantNotFoundError:
             grant = Grant.submit(command)
-            self.save(grant)
+            recordings = self.save(grant)
+            self._checkpoint_if_due(command.grant_no, [type(r.domain_event).__name__ for r in recordings])
             return grant.state
         earlier = grant.version_of(command.command_id)
         if earlier is not None:
@@ -123,13 +188,26 @@ def _recorded(event: DomainEventProtocol[UUID]) -> RecordedEvent:
     )
 
 
+def _split(frontier: bytes) -> list[bytes]:
+    return [frontier[start : start + HASH_SIZE] for start in range(0, len(frontier), HASH_SIZE)]
+
+
+def _checkpoint(row: CheckpointRow) -> Checkpoint:
+    return Checkpoint(row.tree_size, row.root, row.taken_at, row.key_id, row.signature, row.reason)
+
+
 @contextmanager
-def open_ledger(url: str) -> Iterator[GrantLedger]:
-    """A ledger on `url`, closed (connections released) when the block ends."""
+def open_ledger(
+    url: str, signer: CheckpointSigner | None = None, checkpoint_every: int = CHECKPOINT_EVERY
+) -> Iterator[GrantLedger]:
+    """A ledger on `url`, closed (connections released) when the block ends.
+
+    Readers open it without a signer; writers that should leave signed checkpoints pass one.
+    """
     env = persistence_env(url)
     if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
         ensure_postgres_schema(url)
-    ledger = GrantLedger(env=env)
+    ledger = GrantLedger(env=env, signer=signer, checkpoint_every=checkpoint_every)
     try:
         yield ledger
     finally:

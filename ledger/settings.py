@@ -31,12 +31,14 @@ def persistence_env(url: str) -> dict[str, str]:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "APPLICATION_RECORDER_TOPIC": "ledger.recorders:ChainedSQLiteApplicationRecorder",
             "SQLITE_DBNAME": parsed.database,
             "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT_SECONDS),
         }
     if parsed.get_backend_name() == "postgresql":
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "APPLICATION_RECORDER_TOPIC": "ledger.recorders:ChainedPostgresApplicationRecorder",
             "POSTGRES_DBNAME": parsed.database or "postgres",
             "POSTGRES_HOST": parsed.host or "127.0.0.1",
             "POSTGRES_PORT": str(parsed.port or 5432),

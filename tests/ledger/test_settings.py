@@ -21,6 +21,7 @@ class TestSQLite:
 
         assert persistence_env(f"sqlite:///{path}") == {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "APPLICATION_RECORDER_TOPIC": "ledger.recorders:ChainedSQLiteApplicationRecorder",
             "SQLITE_DBNAME": str(path),
             "SQLITE_LOCK_TIMEOUT": str(SQLITE_LOCK_TIMEOUT_SECONDS),
         }
@@ -51,6 +52,7 @@ class TestPostgres:
 
         assert env == {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "APPLICATION_RECORDER_TOPIC": "ledger.recorders:ChainedPostgresApplicationRecorder",
             "POSTGRES_DBNAME": "ledger",
             "POSTGRES_HOST": "db.internal",
             "POSTGRES_PORT": "6543",

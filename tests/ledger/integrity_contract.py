@@ -1,0 +1,242 @@
+"""Tampering, as an attacker with database rights would do it, and what `verify` must say about each.
+
+One suite for every backend: subclasses supply `ledger_url` and `raw` (direct SQL access that bypasses the
+ledger). Each test records three grants (A, B, C) through their whole lifecycle with a signing key, so the
+ledger holds signed checkpoints at its milestones, then tampers through raw SQL and runs the verifier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from audit.verify import VerifyReport, verify_grant, verify_ledger
+from domain.grant import grant_id
+from ledger.application import open_ledger
+from ledger.checkpoints import Checkpoint, CheckpointSigner
+from ledger.integrity import GENESIS, record_hash
+from tests.builders import lifecycle, submit
+
+GRANTS = ("A", "B", "C")
+RECORDS_PER_GRANT = 11
+
+
+class RawDatabase(Protocol):
+    """SQL straight to the database. Templates name tables {events}, {links}, {checkpoints}; parameters {p}."""
+
+    def execute(self, template: str, *params: object) -> list[tuple[object, ...]]: ...
+
+    def drop_guards(self) -> None:
+        """Remove the append-only triggers, as an owner or superuser can."""
+
+    def originator(self, grant_no: str) -> object:
+        """A grant's originator id as this backend stores it."""
+
+
+class IntegrityContract:
+    @pytest.fixture
+    def ledger_url(self) -> Iterator[str]:
+        raise NotImplementedError
+
+    @pytest.fixture
+    def raw(self, ledger_url: str) -> RawDatabase:
+        raise NotImplementedError
+
+    @pytest.fixture
+    def key(self) -> Ed25519PrivateKey:
+        return Ed25519PrivateKey.generate()
+
+    @pytest.fixture
+    def exported(self, ledger_url: str, key: Ed25519PrivateKey) -> Checkpoint:
+        """The ledger after three whole grants, and the checkpoint someone outside took of it."""
+        with open_ledger(ledger_url, CheckpointSigner(key)) as ledger:
+            for grant_no in GRANTS:
+                ledger.execute(submit(grant_no))
+                for command in lifecycle(grant_no):
+                    ledger.execute(command)
+            return ledger.take_checkpoint("exported for the finance department")
+
+    def verify(self, ledger_url: str, key: Ed25519PrivateKey, against: Checkpoint | None = None) -> VerifyReport:
+        with open_ledger(ledger_url) as ledger:
+            return verify_ledger(ledger, key.public_key(), against=against)
+
+    def test_an_untouched_ledger_verifies(self, ledger_url: str, key: Ed25519PrivateKey, exported: Checkpoint) -> None:
+        report = self.verify(ledger_url, key, against=exported)
+        assert report.ok, report.problems
+        assert (report.grants, report.records) == (3, 3 * RECORDS_PER_GRANT)
+        assert report.checkpoints == 3 * 3 + 1, "three milestones a grant, and the exported one"
+
+    def test_the_application_connection_cannot_update_or_delete(self, ledger_url: str, exported: Checkpoint) -> None:
+        with open_ledger(ledger_url) as ledger:
+            for statement in ("UPDATE {events} SET topic = topic", "DELETE FROM {links}", "DELETE FROM {checkpoints}"):
+                with (
+                    pytest.raises(Exception, match="append-only"),  # each driver raises its own class
+                    ledger.integrity.datastore.transaction(commit=True) as cursor,
+                ):
+                    ledger.integrity._run(cursor, statement)
+            assert ledger.integrity.log_size() == exported.tree_size
+
+    def test_a_flipped_byte_is_reported_with_its_grant_and_version(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        raw.drop_guards()
+        (state,) = raw.execute(
+            "SELECT state FROM {events} WHERE originator_id = {p} AND originator_version = 5", raw.originator("B")
+        )[0]
+        flipped = bytearray(bytes(state))  # type: ignore[arg-type]
+        flipped[10] ^= 0x01
+        raw.execute(
+            "UPDATE {events} SET state = {p} WHERE originator_id = {p} AND originator_version = 5",
+            bytes(flipped),
+            raw.originator("B"),
+        )
+        problems = [str(problem) for problem in self.verify(ledger_url, key).problems]
+        assert any(p.startswith("grant B version 5") and "stored record changed" in p for p in problems), problems
+        with open_ledger(ledger_url) as ledger:
+            assert not verify_grant(ledger, "B").ok
+            assert verify_grant(ledger, "A").ok
+
+    def test_two_versions_swapped_are_reported(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        raw.drop_guards()
+        rows = raw.execute(
+            "SELECT originator_version, state FROM {events} WHERE originator_id = {p} AND originator_version IN (5, 6)",
+            raw.originator("A"),
+        )
+        states = dict(rows)
+        for version, other in ((5, 6), (6, 5)):
+            raw.execute(
+                "UPDATE {events} SET state = {p} WHERE originator_id = {p} AND originator_version = {p}",
+                states[other],
+                raw.originator("A"),
+                version,
+            )
+        problems = [str(problem) for problem in self.verify(ledger_url, key).problems]
+        assert any(p.startswith("grant A version 5") and "stored record changed" in p for p in problems), problems
+
+    def test_a_middle_event_deleted_is_reported(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        raw.drop_guards()
+        raw.execute("DELETE FROM {events} WHERE originator_id = {p} AND originator_version = 4", raw.originator("C"))
+        problems = [str(problem) for problem in self.verify(ledger_url, key).problems]
+        assert any(p.startswith("grant C version 4") and "record deleted" in p for p in problems), problems
+
+    def test_a_middle_event_deleted_with_its_link_is_reported(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        raw.drop_guards()
+        for delete in ("DELETE FROM {events}", "DELETE FROM {links}"):
+            raw.execute(delete + " WHERE originator_id = {p} AND originator_version = 4", raw.originator("C"))
+        problems = [str(problem) for problem in self.verify(ledger_url, key).problems]
+        assert any("grant C version 5" in p and "expected version 4 next" in p for p in problems), problems
+        assert any("log differs from its checkpoint" in p for p in problems), problems
+
+    def test_a_truncated_tail_is_caught_against_an_exported_checkpoint(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        """The attacker also removes the checkpoints that covered the tail: only the one kept outside can tell."""
+        raw.drop_guards()
+        cut = exported.tree_size - 2
+        raw.execute("DELETE FROM {events} WHERE originator_id = {p} AND originator_version > 9", raw.originator("C"))
+        raw.execute("DELETE FROM {links} WHERE position > {p}", cut)
+        raw.execute("DELETE FROM {checkpoints} WHERE tree_size > {p}", cut)
+        assert self.verify(ledger_url, key).ok, "the truncated ledger is consistent with itself"
+        problems = [str(problem) for problem in self.verify(ledger_url, key, against=exported).problems]
+        expected = (
+            f"{exported.describe()}: log truncated: expected at least {exported.tree_size} records, "
+            f"found {cut} records in the ledger"
+        )
+        assert problems == [expected]
+
+    def test_a_forged_event_with_its_chain_recomputed_is_caught_by_the_merkle_log(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        raw.drop_guards()
+        rows = raw.execute(
+            "SELECT e.originator_version, e.topic, e.state FROM {events} e WHERE e.originator_id = {p} "
+            "ORDER BY e.originator_version",
+            raw.originator("B"),
+        )
+        previous = GENESIS
+        for version, topic, state in rows:
+            stored = bytes(state)  # type: ignore[arg-type]
+            if version == 5:
+                assert b"2020-07-01" in stored, "the disbursement's payment date, to be forged"
+                stored = stored.replace(b"2020-07-01", b"2020-06-01")
+                raw.execute(
+                    "UPDATE {events} SET state = {p} WHERE originator_id = {p} AND originator_version = 5",
+                    stored,
+                    raw.originator("B"),
+                )
+            previous = record_hash(grant_id("B"), int(version), str(topic), stored, previous)  # type: ignore[call-overload]
+            raw.execute(
+                "UPDATE {links} SET record_hash = {p} WHERE originator_id = {p} AND originator_version = {p}",
+                previous,
+                raw.originator("B"),
+                version,
+            )
+        report = self.verify(ledger_url, key)
+        problems = [str(problem) for problem in report.problems]
+        assert not any("stored record changed" in p for p in problems), "the chain itself was recomputed"
+        assert any("log differs from its checkpoint" in p for p in problems), problems
+
+    def test_a_whole_grant_deleted_is_caught(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        raw.drop_guards()
+        for table in ("DELETE FROM {events}", "DELETE FROM {links}"):
+            raw.execute(table + " WHERE originator_id = {p}", raw.originator("B"))
+        report = self.verify(ledger_url, key)
+        problems = [str(problem) for problem in report.problems]
+        assert report.grants == 2
+        assert any("log position missing" in p for p in problems), problems
+        assert any("log differs from its checkpoint" in p for p in problems), problems
+
+    def test_two_checkpoints_of_one_size_with_different_roots_are_reported(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        """Even signed with the ledger's own key (leaked, or a split view shown to two parties)."""
+        forged = CheckpointSigner(key).sign(exported.tree_size, bytes(32), exported.taken_at, "forged")
+        self._insert_checkpoint(raw, forged)
+        problems = [str(problem) for problem in self.verify(ledger_url, key).problems]
+        assert any(f"checkpoints of {exported.tree_size} records: two checkpoints" in p for p in problems), problems
+        assert any("log differs from its checkpoint" in p for p in problems), problems
+
+    def test_a_checkpoint_signed_with_another_key_is_reported(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        impostor = CheckpointSigner(Ed25519PrivateKey.generate())
+        self._insert_checkpoint(raw, impostor.sign(exported.tree_size, exported.root, exported.taken_at, "impostor"))
+        problems = [str(problem) for problem in self.verify(ledger_url, key).problems]
+        assert len(problems) == 1
+        assert "checkpoint signature invalid" in problems[0]
+        assert impostor.key_id in problems[0]
+
+    def test_an_event_written_behind_the_ledgers_back_is_reported(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        raw.execute(
+            "INSERT INTO {events} (originator_id, originator_version, topic, state) VALUES ({p}, 12, 'x', {p})",
+            raw.originator("A"),
+            b"{}",
+        )
+        problems = [str(problem) for problem in self.verify(ledger_url, key).problems]
+        assert problems == ["grant A version 12: event outside the chain: expected a chain link, found none"]
+
+    def _insert_checkpoint(self, raw: RawDatabase, checkpoint: Checkpoint) -> None:
+        raw.execute(
+            "INSERT INTO {checkpoints} (tree_size, root, taken_at, frontier, signature, key_id, reason) "
+            "VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p})",
+            checkpoint.tree_size,
+            checkpoint.root,
+            checkpoint.taken_at.isoformat(),
+            b"",
+            checkpoint.signature,
+            checkpoint.key_id,
+            checkpoint.reason,
+        )

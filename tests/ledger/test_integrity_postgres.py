@@ -1,0 +1,53 @@
+"""Tamper evidence on the PostgreSQL ledger, tampered with through psycopg as a superuser."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy.engine import make_url
+
+from domain.grant import grant_id
+from tests.ledger.integrity_contract import IntegrityContract, RawDatabase
+from tests.ledger.postgres import connect, fresh_schema_url, skip_without_postgres
+
+skip_without_postgres()
+
+
+class RawPostgres:
+    def __init__(self, connection: psycopg.Connection, schema: str) -> None:
+        self.connection = connection
+        self.schema = schema
+
+    def execute(self, template: str, *params: object) -> list[tuple[object, ...]]:
+        statement = template.format(
+            events=f"{self.schema}.grantledger_events",
+            links=f"{self.schema}.grantledger_record_hashes",
+            checkpoints=f"{self.schema}.grantledger_checkpoints",
+            p="%s",
+        )
+        cursor = self.connection.execute(sql.SQL(statement), params)  # type: ignore[arg-type]
+        return cursor.fetchall() if cursor.description else []
+
+    def drop_guards(self) -> None:
+        """Triggers stop firing for this session: what a superuser can do without leaving a DROP behind."""
+        self.connection.execute("SET session_replication_role = replica")
+
+    def originator(self, grant_no: str) -> object:
+        return grant_id(grant_no)
+
+
+@pytest.mark.postgres
+class TestIntegrityOnPostgres(IntegrityContract):
+    @pytest.fixture
+    def ledger_url(self) -> Iterator[str]:
+        with fresh_schema_url() as url:
+            yield url
+
+    @pytest.fixture
+    def raw(self, ledger_url: str) -> Iterator[RawDatabase]:
+        schema = make_url(ledger_url).query["schema"]
+        with connect(ledger_url) as connection:
+            yield RawPostgres(connection, str(schema))

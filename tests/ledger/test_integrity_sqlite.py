@@ -1,0 +1,70 @@
+"""Tamper evidence on the embedded SQLite ledger, tampered with through Python's own sqlite3."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from domain.grant import grant_id
+from ledger.application import open_ledger
+from ledger.checkpoints import CheckpointSigner
+from tests.builders import lifecycle, submit
+from tests.ledger.integrity_contract import IntegrityContract, RawDatabase
+
+
+class RawSQLite:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def execute(self, template: str, *params: object) -> list[tuple[object, ...]]:
+        statement = template.format(
+            events="stored_events", links="stored_record_hashes", checkpoints="stored_checkpoints", p="?"
+        )
+        with closing(sqlite3.connect(self.path)) as connection, connection:
+            return connection.execute(statement, params).fetchall()
+
+    def drop_guards(self) -> None:
+        for (name,) in self.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"):
+            self.execute(f"DROP TRIGGER {name}")
+
+    def originator(self, grant_no: str) -> object:
+        return grant_id(grant_no).hex
+
+
+class TestIntegrityOnSQLite(IntegrityContract):
+    @pytest.fixture
+    def ledger_url(self, tmp_path: Path) -> str:
+        return f"sqlite:///{tmp_path}/ledger.sqlite"
+
+    @pytest.fixture
+    def raw(self, tmp_path: Path) -> RawDatabase:
+        return RawSQLite(tmp_path / "ledger.sqlite")
+
+    def test_an_older_backup_restored_is_caught_against_a_later_exported_checkpoint(
+        self, ledger_url: str, key: Ed25519PrivateKey, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "ledger.sqlite"
+        with open_ledger(ledger_url, CheckpointSigner(key)) as ledger:
+            ledger.execute(submit("A"))
+            for command in lifecycle("A"):
+                ledger.execute(command)
+            backup = tmp_path / "backup.sqlite"
+            with closing(sqlite3.connect(path)) as source, closing(sqlite3.connect(backup)) as target:
+                source.backup(target)
+            ledger.execute(submit("B"))
+            later = ledger.take_checkpoint("exported")
+        shutil.copyfile(backup, path)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        assert self.verify(ledger_url, key).ok, "the backup is consistent with itself"
+        problems = [str(problem) for problem in self.verify(ledger_url, key, against=later).problems]
+        expected = (
+            f"{later.describe()}: log truncated: expected at least {later.tree_size} records, "
+            f"found {later.tree_size - 1} records in the ledger"
+        )
+        assert problems == [expected]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from uuid import UUID
 
@@ -15,12 +15,20 @@ from eventsourcing.persistence import JSONTranscoder, RecordConflictError
 
 from domain import rules
 from domain.commands import GrantCommand, SubmitApplication
-from domain.errors import GrantNotFoundError
+from domain.errors import GrantError, GrantNotFoundError
 from domain.grant import Grant, grant_id
+from domain.personal import Beneficiary, BeneficiaryList, Person, RegisterBeneficiaries, beneficiary_list_id
 from domain.state import GrantState
 from ledger.checkpoints import Checkpoint, CheckpointFileError, CheckpointSigner
 from ledger.merkle import MerkleLog
-from ledger.recorders import CheckpointRow, IntegrityRecorder
+from ledger.personal_data import (
+    BeneficiaryAsDict,
+    MasterKeyError,
+    PersonalDataAsSealed,
+    PersonalDataVault,
+    UnreadablePersonalDataAsDict,
+)
+from ledger.recorders import CheckpointRow, LedgerRecorder
 from ledger.schema import ensure_postgres_schema
 from ledger.settings import persistence_env
 from ledger.transcodings import register_domain_transcodings
@@ -51,16 +59,24 @@ class GrantLedger(Application[UUID]):
         env: dict[str, str],
         signer: CheckpointSigner | None = None,
         checkpoint_every: int = CHECKPOINT_EVERY,
+        master_key: bytes | None = None,
     ) -> None:
-        """A ledger on the store `env` names; with a `signer` it takes signed checkpoints as it goes."""
+        """A ledger on the store `env` names.
+
+        With a `signer` it takes signed checkpoints as it goes; with the `master_key` it can record and
+        read personal data (without it, personal data reads as sealed).
+        """
+        self._vault: PersonalDataVault | None = None  # the transcoder asks for it while the base class builds
         super().__init__(env=env)
+        if master_key is not None:
+            self._vault = PersonalDataVault(master_key, self.integrity)
         self._signer = signer
         self._checkpoint_every = checkpoint_every
         self._recorded_since_checkpoint = 0
 
     @property
-    def integrity(self) -> IntegrityRecorder:
-        return cast("IntegrityRecorder", self.recorder)
+    def integrity(self) -> LedgerRecorder:
+        return cast("LedgerRecorder", self.recorder)
 
     def take_checkpoint(self, reason: str) -> Checkpoint:
         """Sign the log as it stands now (or return the latest checkpoint if nothing was added since)."""
@@ -94,6 +110,59 @@ class GrantLedger(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_domain_transcodings(transcoder)
+        for transcoding in (
+            PersonalDataAsSealed(lambda: self._vault),
+            UnreadablePersonalDataAsDict(),
+            BeneficiaryAsDict(),
+        ):
+            transcoder.register(transcoding)
+
+    @property
+    def vault(self) -> PersonalDataVault:
+        if self._vault is None:
+            msg = "this ledger was opened without the master key, so it cannot handle personal data"
+            raise MasterKeyError(msg)
+        return self._vault
+
+    def register_beneficiaries(self, command: RegisterBeneficiaries) -> int:
+        """Add people to a grant's registered list (sealing their personal data); return the list's size."""
+        grant = self._grant(command.grant_no)
+        if grant.state.stage.is_final:
+            rules.check(grant.state, command, datetime.now(UTC))  # raises: nothing after closing
+        try:
+            names: BeneficiaryList = self.repository.get(beneficiary_list_id(command.grant_no))
+        except AggregateNotFoundError:
+            names = BeneficiaryList(grant_no=command.grant_no)
+        names.register(command)
+        people = [self._person_listed(b.person_id, command.grant_no) for b in command.beneficiaries]
+        self.save(names, *people)
+        return len(names.people)
+
+    def beneficiaries(self, grant_no: str) -> list[Beneficiary]:
+        try:
+            names: BeneficiaryList = self.repository.get(beneficiary_list_id(grant_no))
+        except AggregateNotFoundError:
+            return []
+        return list(names.people.values())
+
+    def erase_person(self, person_id: UUID, reason: str, actor: str, retention: timedelta) -> None:
+        """Record the erasure (refused within the retention period), then destroy the person's key."""
+        try:
+            person: Person = self.repository.get(person_id)
+        except AggregateNotFoundError:
+            msg = f"person {person_id}: no such person is on any beneficiary list. Fix: check the person id"
+            raise GrantError(msg) from None
+        person.erase(reason, actor, datetime.now(UTC), retention)
+        self.save(person)
+        self.vault.destroy(person_id)
+
+    def _person_listed(self, person_id: UUID, grant_no: str) -> Person:
+        try:
+            person: Person = self.repository.get(person_id)
+        except AggregateNotFoundError:
+            return Person(person_id=person_id, grant_no=grant_no)
+        person.add_to(grant_no)
+        return person
 
     def execute(self, command: GrantCommand, at: datetime | None = None) -> GrantState:
         """Record `command` (idempotent by its command id) and return the grant's state after it."""
@@ -198,16 +267,20 @@ def _checkpoint(row: CheckpointRow) -> Checkpoint:
 
 @contextmanager
 def open_ledger(
-    url: str, signer: CheckpointSigner | None = None, checkpoint_every: int = CHECKPOINT_EVERY
+    url: str,
+    signer: CheckpointSigner | None = None,
+    checkpoint_every: int = CHECKPOINT_EVERY,
+    master_key: bytes | None = None,
 ) -> Iterator[GrantLedger]:
     """A ledger on `url`, closed (connections released) when the block ends.
 
-    Readers open it without a signer; writers that should leave signed checkpoints pass one.
+    Readers open it without a signer; writers that should leave signed checkpoints pass one; whoever
+    records or reads personal data passes the master key.
     """
     env = persistence_env(url)
     if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
         ensure_postgres_schema(url)
-    ledger = GrantLedger(env=env, signer=signer, checkpoint_every=checkpoint_every)
+    ledger = GrantLedger(env=env, signer=signer, checkpoint_every=checkpoint_every, master_key=master_key)
     try:
         yield ledger
     finally:

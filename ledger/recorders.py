@@ -1,9 +1,10 @@
-"""eventsourcing's SQLite and PostgreSQL application recorders, extended with the integrity tables.
+"""eventsourcing's SQLite and PostgreSQL application recorders, extended with the ledger's own tables.
 
 In the same transaction as the events, each recorder writes one chain link per record (its place in the
 global log and its hash); the schema set-up also creates the checkpoint table and installs triggers that
 refuse UPDATE and DELETE (and, in PostgreSQL, TRUNCATE) on the events, the links and the checkpoints.
-The SQL differs by dialect only; everything else is shared in `IntegrityRecorder`.
+The person keys table is the one table rows leave: destroying a person's key is how they are erased.
+The SQL differs by dialect only; everything else is shared in `LedgerRecorder`.
 """
 
 from __future__ import annotations
@@ -42,16 +43,35 @@ class CheckpointRow:
 
 
 @dataclass(frozen=True)
-class IntegritySQL:
-    """The integrity statements of one dialect, for one set of table names."""
+class LedgerTables:
+    """The ledger's table names in one database, and its dialect's parameter placeholder."""
 
     events: str
     links: str
     checkpoints: str
+    person_keys: str
     placeholder: str
 
+    @classmethod
+    def beside(cls, events: str, placeholder: str, schema: str = "") -> LedgerTables:
+        """The ledger's tables, named after eventsourcing's events table (`stored_events`, `grantledger_events`)."""
+        stem, qualify = events.removesuffix("events"), f"{schema}." if schema else ""
+        return cls(
+            events=f"{qualify}{events}",
+            links=f"{qualify}{stem}record_hashes",
+            checkpoints=f"{qualify}{stem}checkpoints",
+            person_keys=f"{qualify}{stem}person_keys",
+            placeholder=placeholder,
+        )
+
     def render(self, template: str) -> str:
-        return template.format(events=self.events, links=self.links, checkpoints=self.checkpoints, p=self.placeholder)
+        return template.format(
+            events=self.events,
+            links=self.links,
+            checkpoints=self.checkpoints,
+            person_keys=self.person_keys,
+            p=self.placeholder,
+        )
 
 
 SELECT_PREVIOUS_HASH = "SELECT record_hash FROM {links} WHERE originator_id = {p} AND originator_version = {p}"
@@ -85,6 +105,12 @@ INSERT_CHECKPOINT = (
     "INSERT INTO {checkpoints} (tree_size, root, taken_at, frontier, signature, key_id, reason) "
     "SELECT {p}, {p}, {p}, {p}, {p}, {p}, {p} WHERE NOT EXISTS (SELECT 1 FROM {checkpoints} WHERE tree_size = {p})"
 )
+INSERT_PERSON_KEY = (
+    "INSERT INTO {person_keys} (person_id, wrapped_key) SELECT {p}, {p} "
+    "WHERE NOT EXISTS (SELECT 1 FROM {person_keys} WHERE person_id = {p})"
+)
+SELECT_PERSON_KEY = "SELECT wrapped_key FROM {person_keys} WHERE person_id = {p}"
+DELETE_PERSON_KEY = "DELETE FROM {person_keys} WHERE person_id = {p}"
 SELECT_CHECKPOINTS = (
     "SELECT tree_size, root, taken_at, frontier, signature, key_id, reason FROM {checkpoints} ORDER BY tree_size"
 )
@@ -118,17 +144,17 @@ def chain_links(
     return links
 
 
-class IntegrityRecorder:
-    """The integrity operations, over whichever eventsourcing datastore the concrete recorder has."""
+class LedgerRecorder:
+    """The ledger's own operations, over whichever eventsourcing datastore the concrete recorder has."""
 
-    integrity: IntegritySQL
+    tables: LedgerTables
     datastore: Any
 
     def _encode_id(self, originator_id: UUID) -> object:
         return originator_id
 
     def _run(self, cursor: Any, template: str, params: Sequence[object] = ()) -> None:  # noqa: ANN401
-        cursor.execute(self.integrity.render(template), params)
+        cursor.execute(self.tables.render(template), params)
 
     def _write_links(self, cursor: Any, stored_events: Sequence[StoredEvent], ids: Sequence[int]) -> None:  # noqa: ANN401
         """Chain the records just inserted, in their transaction (the events table is locked for writing)."""
@@ -211,6 +237,24 @@ class IntegrityRecorder:
             row = cursor.fetchone()
         return None if row is None else self._checkpoint(row)
 
+    def keep_person_key(self, person_id: UUID, wrapped_key: bytes) -> bytes:
+        """Store a person's wrapped key unless they have one already; return the one that is kept."""
+        encoded = self._encode_id(person_id)
+        with self.datastore.transaction(commit=True) as cursor:
+            self._run(cursor, INSERT_PERSON_KEY, (encoded, wrapped_key, encoded))
+            self._run(cursor, SELECT_PERSON_KEY, (encoded,))
+            return bytes(cursor.fetchone()["wrapped_key"])
+
+    def person_key(self, person_id: UUID) -> bytes | None:
+        with self.datastore.transaction(commit=False) as cursor:
+            self._run(cursor, SELECT_PERSON_KEY, (self._encode_id(person_id),))
+            row = cursor.fetchone()
+        return None if row is None else bytes(row["wrapped_key"])
+
+    def destroy_person_key(self, person_id: UUID) -> None:
+        with self.datastore.transaction(commit=True) as cursor:
+            self._run(cursor, DELETE_PERSON_KEY, (self._encode_id(person_id),))
+
     def _encode_time(self, instant: datetime) -> object:
         return instant
 
@@ -241,19 +285,13 @@ def _record(row: Any) -> StoredRecord:  # noqa: ANN401 - a driver's row
     return StoredRecord(_link(row), row["topic"], None if state is None else bytes(state))
 
 
-def _integrity_tables(events_table: str) -> tuple[str, str]:
-    stem = events_table.removesuffix("events")
-    return f"{stem}record_hashes", f"{stem}checkpoints"
-
-
-class ChainedSQLiteApplicationRecorder(IntegrityRecorder, SQLiteApplicationRecorder):
+class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder):
     def __init__(self, datastore: Any, events_table_name: str = "stored_events") -> None:  # noqa: ANN401
-        links, checkpoints = _integrity_tables(events_table_name)
-        self.integrity = IntegritySQL(events_table_name, links, checkpoints, "?")
+        self.tables = LedgerTables.beside(events_table_name, "?")
         super().__init__(datastore, events_table_name)
 
     def construct_create_table_statements(self) -> list[str]:
-        sql = self.integrity
+        sql = self.tables
         statements = [
             *super().construct_create_table_statements(),
             (
@@ -267,6 +305,7 @@ class ChainedSQLiteApplicationRecorder(IntegrityRecorder, SQLiteApplicationRecor
                 "reason TEXT NOT NULL)"
             ),
             f"CREATE INDEX IF NOT EXISTS {sql.checkpoints}_by_size ON {sql.checkpoints} (tree_size)",
+            f"CREATE TABLE IF NOT EXISTS {sql.person_keys} (person_id TEXT PRIMARY KEY, wrapped_key BLOB NOT NULL)",
         ]
         statements.extend(
             f"CREATE TRIGGER IF NOT EXISTS {table}_no_{operation.lower()} BEFORE {operation} ON {table} "
@@ -290,20 +329,16 @@ class ChainedSQLiteApplicationRecorder(IntegrityRecorder, SQLiteApplicationRecor
         return ids
 
 
-class ChainedPostgresApplicationRecorder(IntegrityRecorder, PostgresApplicationRecorder):
+class ChainedPostgresApplicationRecorder(LedgerRecorder, PostgresApplicationRecorder):
     def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:  # noqa: ANN401
         super().__init__(datastore, events_table_name=events_table_name)
         schema = self.datastore.schema
-        links, checkpoints = _integrity_tables(events_table_name)
-        self.integrity = IntegritySQL(
-            f"{schema}.{events_table_name}", f"{schema}.{links}", f"{schema}.{checkpoints}", "%s"
-        )
-        self.sql_create_statements.extend(
-            Composed([SQL(_literal(text))]) for text in self._integrity_statements(schema, links)
-        )
+        self.tables = LedgerTables.beside(events_table_name, "%s", schema)
+        self.sql_create_statements.extend(Composed([SQL(_literal(text))]) for text in self._ledger_statements(schema))
 
-    def _integrity_statements(self, schema: str, links: str) -> list[str]:
-        sql = self.integrity
+    def _ledger_statements(self, schema: str) -> list[str]:
+        sql = self.tables
+        index = sql.checkpoints.split(".")[-1]
         refuse = f"{schema}.grantledger_refuse_change"
         statements = [
             (
@@ -317,7 +352,8 @@ class ChainedPostgresApplicationRecorder(IntegrityRecorder, PostgresApplicationR
                 "taken_at TIMESTAMPTZ NOT NULL, frontier BYTEA NOT NULL, signature BYTEA NOT NULL, "
                 "key_id TEXT NOT NULL, reason TEXT NOT NULL)"
             ),
-            f"CREATE INDEX IF NOT EXISTS {links}_checkpoints_by_size ON {sql.checkpoints} (tree_size)",
+            f"CREATE INDEX IF NOT EXISTS {index}_by_size ON {sql.checkpoints} (tree_size)",
+            f"CREATE TABLE IF NOT EXISTS {sql.person_keys} (person_id UUID PRIMARY KEY, wrapped_key BYTEA NOT NULL)",
             (
                 f"CREATE OR REPLACE FUNCTION {refuse}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
                 "RAISE EXCEPTION 'the grant ledger is append-only: % on % refused', TG_OP, TG_TABLE_NAME; END $$"
@@ -338,7 +374,7 @@ class ChainedPostgresApplicationRecorder(IntegrityRecorder, PostgresApplicationR
         return statements
 
     def _run(self, cursor: Any, template: str, params: Sequence[object] = ()) -> None:  # noqa: ANN401
-        cursor.execute(SQL(_literal(self.integrity.render(template))), params)
+        cursor.execute(SQL(_literal(self.tables.render(template))), params)
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: object

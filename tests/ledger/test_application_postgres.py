@@ -44,6 +44,7 @@ class TestLedgerOnPostgres(LedgerContract):
         assert sorted(tables) == [
             (schema, "grantledger_checkpoints"),
             (schema, "grantledger_events"),
+            (schema, "grantledger_person_keys"),
             (schema, "grantledger_record_hashes"),
         ]
         assert rows == (1,)

@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 
 from domain.grant import grant_id
 from tests.ledger.integrity_contract import IntegrityContract, RawDatabase
+from tests.ledger.personal_data_contract import PersonalDataContract
 from tests.ledger.postgres import connect, fresh_schema_url, skip_without_postgres
 
 skip_without_postgres()
@@ -41,6 +42,20 @@ class RawPostgres:
 
 @pytest.mark.postgres
 class TestIntegrityOnPostgres(IntegrityContract):
+    @pytest.fixture
+    def ledger_url(self) -> Iterator[str]:
+        with fresh_schema_url() as url:
+            yield url
+
+    @pytest.fixture
+    def raw(self, ledger_url: str) -> Iterator[RawDatabase]:
+        schema = make_url(ledger_url).query["schema"]
+        with connect(ledger_url) as connection:
+            yield RawPostgres(connection, str(schema))
+
+
+@pytest.mark.postgres
+class TestPersonalDataOnPostgres(PersonalDataContract):
     @pytest.fixture
     def ledger_url(self) -> Iterator[str]:
         with fresh_schema_url() as url:

@@ -15,6 +15,7 @@ from ledger.application import open_ledger
 from ledger.checkpoints import CheckpointSigner
 from tests.builders import lifecycle, submit
 from tests.ledger.integrity_contract import IntegrityContract, RawDatabase
+from tests.ledger.personal_data_contract import PersonalDataContract
 
 
 class RawSQLite:
@@ -68,3 +69,13 @@ class TestIntegrityOnSQLite(IntegrityContract):
             f"found {later.tree_size - 1} records in the ledger"
         )
         assert problems == [expected]
+
+
+class TestPersonalDataOnSQLite(PersonalDataContract):
+    @pytest.fixture
+    def ledger_url(self, tmp_path: Path) -> str:
+        return f"sqlite:///{tmp_path}/ledger.sqlite"
+
+    @pytest.fixture
+    def raw(self, tmp_path: Path) -> RawDatabase:
+        return RawSQLite(tmp_path / "ledger.sqlite")

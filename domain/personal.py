@@ -1,0 +1,174 @@
+"""Personal data of beneficiaries (上报名单): who they are, kept apart so that it can be sealed and later erased.
+
+Beneficiary lists hold names, ID numbers, one-card accounts and a sensitive category (PIPL art. 28). The
+domain only says what is personal (`PersonalData`) and what is not (the person's pseudonymous id, their
+township, the amount); the ledger seals each person's `PersonalData` with that person's own key, so that
+destroying the key erases them everywhere while every stored byte, and so the hash chain, stays as it was
+(crypto-shredding, PIPL art. 47). Erasure is itself an event, refused before the retention period ends.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.commands import GrantCommand
+from domain.errors import GrantError, GrantRuleViolation, InvalidInputError
+from domain.values import Money
+
+ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARACTERS = "10X98765432"
+LIST_NAMESPACE = uuid5(NAMESPACE_URL, "urn:grant-ledger:beneficiary-list")
+
+
+def is_valid_id_number(id_number: str) -> bool:
+    """A resident identity number (GB 11643): 17 digits and a check character (ISO 7064 MOD 11-2)."""
+    if not ID_NUMBER.match(id_number):
+        return False
+    total = sum(int(digit) * weight for digit, weight in zip(id_number[:17], ID_WEIGHTS, strict=True))
+    return ID_CHECK_CHARACTERS[total % 11] == id_number[17]
+
+
+def mask_id_number(id_number: str) -> str:
+    """What may be published (R8): the first 2 and the last 3 characters, e.g. 43*************123."""
+    return id_number[:2] + "*" * (len(id_number) - 5) + id_number[-3:]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PersonalData:
+    """Everything that identifies a beneficiary; stored only sealed with the person's own key."""
+
+    person_id: UUID
+    name: str
+    id_number: str
+    card_account: str  # the one-card (一卡通) account, in the beneficiary's own name
+    category: str  # e.g. 计生特殊家庭: sensitive (health and family-planning status)
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            msg = "a beneficiary's name must not be empty"
+            raise InvalidInputError(msg)
+        if not is_valid_id_number(self.id_number):
+            msg = f"ID number {mask_id_number(self.id_number)} is not a valid resident ID (18 characters, checksum)"
+            raise InvalidInputError(msg)
+        if not self.card_account.strip():
+            msg = f"beneficiary {self.name}: the one-card account must not be empty"
+            raise InvalidInputError(msg)
+
+    def __repr__(self) -> str:  # never let personal data slip into a log line or a traceback
+        return f"PersonalData(person_id={self.person_id}, <sealed>)"
+
+
+@dataclass(frozen=True)
+class UnreadablePersonalData:
+    """A person's sealed data that cannot be opened: their key was destroyed, or no master key was given."""
+
+    person_id: UUID
+    reason: str  # "erased" or "sealed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Beneficiary:
+    person_id: UUID
+    personal: PersonalData | UnreadablePersonalData
+    township: str  # published with the amount during publicity
+    amount: Money  # the amount standard for this person
+
+
+@dataclass(frozen=True, kw_only=True)
+class RegisterBeneficiaries(GrantCommand):
+    """The registered beneficiary list (上报名单) of a grant, or more names added to it."""
+
+    beneficiaries: tuple[Beneficiary, ...]
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.beneficiaries:
+            msg = "a beneficiary list must name at least one person"
+            raise InvalidInputError(msg)
+        for beneficiary in self.beneficiaries:
+            if not beneficiary.amount.is_positive:
+                msg = f"person {beneficiary.person_id}: the amount standard must be more than zero"
+                raise InvalidInputError(msg)
+
+
+def beneficiary_list_id(grant_no: str) -> UUID:
+    return uuid5(LIST_NAMESPACE, grant_no)
+
+
+class BeneficiaryList(Aggregate):
+    """A grant's registered beneficiaries: one event per registration, personal data sealed by the ledger.
+
+    Kept apart from the `Grant` so that a list of thousands never slows the replay of the grant itself.
+    """
+
+    @staticmethod
+    def create_id(grant_no: str, **_: Any) -> UUID:  # noqa: ANN401 - eventsourcing passes the event's fields
+        return beneficiary_list_id(grant_no)
+
+    @event("BeneficiaryListOpened")
+    def __init__(self, grant_no: str) -> None:
+        self.grant_no = grant_no
+        self.people: dict[UUID, Beneficiary] = {}
+        self.command_ids: set[str] = set()
+
+    def register(self, command: RegisterBeneficiaries) -> None:
+        if command.command_id and command.command_id in self.command_ids:
+            return  # a retried registration: recorded already
+        again = [b.person_id for b in command.beneficiaries if b.person_id in self.people]
+        if again:
+            raise GrantRuleViolation(
+                self.grant_no,
+                "R7 registered list",
+                f"{len(again)} person(s) are already on the list (first: {again[0]})",
+                "register only people who are not on the list yet",
+            )
+        self._registered(list(command.beneficiaries), command.actor, command.command_id)
+
+    @event("BeneficiariesRegistered")
+    def _registered(self, beneficiaries: list[Beneficiary], actor: str, command_id: str) -> None:
+        self.people.update((beneficiary.person_id, beneficiary) for beneficiary in beneficiaries)
+        self.command_ids.add(command_id)
+
+
+class PersonalDataRetainedError(GrantError):
+    def __init__(self, person_id: UUID, until: datetime) -> None:
+        super().__init__(
+            f"person {person_id}: retention period: their personal data must be kept until {until:%Y-%m-%d} "
+            "(the records they appear in are still within it). Fix: erase them after that date"
+        )
+
+
+class Person(Aggregate):
+    """A beneficiary as the ledger knows them without their personal data: where they appear, and erasure."""
+
+    @staticmethod
+    def create_id(person_id: UUID, **_: Any) -> UUID:  # noqa: ANN401 - eventsourcing passes the event's fields
+        return person_id
+
+    @event("PersonRecorded")
+    def __init__(self, person_id: UUID, grant_no: str) -> None:
+        self.grants = [grant_no]
+        self.erased = False
+
+    @event("PersonAddedToList")
+    def add_to(self, grant_no: str) -> None:
+        self.grants.append(grant_no)
+
+    def erase(self, reason: str, actor: str, at: datetime, retention: timedelta) -> None:
+        """Record the erasure, unless the retention period that began with the last listing is still running."""
+        until = self.modified_on + retention
+        if at < until:
+            raise PersonalDataRetainedError(self.id, until)
+        if not self.erased:
+            self._erased(reason, actor)
+
+    @event("PersonalDataErased")
+    def _erased(self, reason: str, actor: str) -> None:
+        self.erased = True

@@ -1,0 +1,138 @@
+"""Personal data on every backend: sealed per person, erased by destroying a key, integrity unharmed."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from audit.verify import verify_ledger
+from domain.errors import GrantError, InvalidInputError
+from domain.personal import Beneficiary, PersonalData, PersonalDataRetainedError, RegisterBeneficiaries
+from domain.values import Money
+from ledger.application import GrantLedger, open_ledger
+from ledger.checkpoints import CheckpointSigner
+from tests.builders import lifecycle, submit
+from tests.ledger.integrity_contract import RawDatabase
+
+PEOPLE = (  # (name, ID number with a valid check character, one-card account, category, township)
+    ("张三", "430102198001011233", "6217001234567890123", "计生特殊家庭", "岳麓区莲花镇"),
+    ("李四", "430102198502022344", "6217009876543210987", "独生子女伤残家庭", "岳麓区雨敞坪镇"),
+    ("王五", "430103197003035679", "6217005555666677778", "独生子女死亡家庭", "望城区乔口镇"),
+)
+NO_RETENTION = timedelta(0)
+
+
+def registration(ledger: GrantLedger, grant_no: str = "A") -> RegisterBeneficiaries:
+    beneficiaries = tuple(
+        Beneficiary(
+            person_id=ledger.vault.person_id(id_number),
+            personal=PersonalData(
+                person_id=ledger.vault.person_id(id_number),
+                name=name,
+                id_number=id_number,
+                card_account=card,
+                category=category,
+            ),
+            township=township,
+            amount=Money(1_200_00),
+        )
+        for name, id_number, card, category, township in PEOPLE
+    )
+    return RegisterBeneficiaries(grant_no=grant_no, actor="officer", beneficiaries=beneficiaries)
+
+
+class PersonalDataContract:
+    @pytest.fixture
+    def ledger_url(self) -> Iterator[str]:
+        raise NotImplementedError
+
+    @pytest.fixture
+    def raw(self, ledger_url: str) -> RawDatabase:
+        raise NotImplementedError
+
+    @pytest.fixture
+    def key(self) -> Ed25519PrivateKey:
+        return Ed25519PrivateKey.generate()
+
+    @pytest.fixture
+    def master_key(self) -> bytes:
+        return secrets.token_bytes(32)
+
+    @pytest.fixture
+    def ledger(self, ledger_url: str, key: Ed25519PrivateKey, master_key: bytes) -> Iterator[GrantLedger]:
+        with open_ledger(ledger_url, CheckpointSigner(key), master_key=master_key) as opened:
+            opened.execute(submit("A"))
+            for command in lifecycle("A")[:3]:
+                opened.execute(command)
+            yield opened
+
+    def test_registered_people_read_back_whole_with_the_master_key(self, ledger: GrantLedger) -> None:
+        assert ledger.register_beneficiaries(registration(ledger)) == 3
+        names = sorted(b.personal.name for b in ledger.beneficiaries("A") if isinstance(b.personal, PersonalData))
+        assert names == sorted(name for name, *_ in PEOPLE)
+
+    def test_no_personal_field_is_stored_in_the_clear(self, ledger: GrantLedger, raw: RawDatabase) -> None:
+        ledger.register_beneficiaries(registration(ledger))
+        stored = b"".join(bytes(state) for (state,) in raw.execute("SELECT state FROM {events}"))  # type: ignore[arg-type]
+        for name, id_number, card, category, _ in PEOPLE:
+            for secret in (name, id_number, card, category, id_number[-6:]):
+                assert secret.encode() not in stored
+                assert secret.encode("unicode_escape") not in stored
+
+    def test_a_person_id_is_no_plain_hash_of_the_id_number(self, ledger: GrantLedger, master_key: bytes) -> None:
+        """Without the master key, nobody can test ID numbers against stored person ids."""
+        import hashlib  # noqa: PLC0415 - only this test needs it
+
+        id_number = PEOPLE[0][1]
+        person_id = ledger.vault.person_id(id_number)
+        assert person_id.bytes != hashlib.sha256(id_number.encode()).digest()[:16]
+        assert person_id.bytes != hashlib.md5(id_number.encode()).digest()  # noqa: S324 - the point of the test
+        assert person_id == ledger.vault.person_id(id_number), "the same person keeps one id"
+
+    def test_an_erased_person_is_unreadable_everywhere_and_the_ledger_still_verifies(
+        self, ledger: GrantLedger, key: Ed25519PrivateKey
+    ) -> None:
+        ledger.register_beneficiaries(registration(ledger))
+        erased = ledger.vault.person_id(PEOPLE[1][1])
+        ledger.erase_person(erased, "retention period over", "auditor", NO_RETENTION)
+        readable = {b.person_id: b.personal for b in ledger.beneficiaries("A")}
+        assert readable[erased].__class__.__name__ == "UnreadablePersonalData"
+        assert sum(isinstance(personal, PersonalData) for personal in readable.values()) == 2
+        ledger.take_checkpoint("after erasure")
+        report = verify_ledger(ledger, key.public_key())
+        assert report.ok, report.problems
+
+    def test_erasing_within_the_retention_period_is_refused_and_writes_nothing(self, ledger: GrantLedger) -> None:
+        ledger.register_beneficiaries(registration(ledger))
+        person = ledger.vault.person_id(PEOPLE[0][1])
+        events_before = ledger.count_events()
+        with pytest.raises(PersonalDataRetainedError, match=rf"person {person}: retention period: .* until"):
+            ledger.erase_person(person, "asked by the person", "officer", timedelta(days=365 * 30))
+        assert ledger.count_events() == events_before
+        assert all(isinstance(b.personal, PersonalData) for b in ledger.beneficiaries("A"))
+
+    def test_a_ledger_opened_without_the_master_key_reads_personal_data_as_sealed(
+        self, ledger: GrantLedger, ledger_url: str
+    ) -> None:
+        ledger.register_beneficiaries(registration(ledger))
+        with open_ledger(ledger_url) as reader:
+            assert {getattr(b.personal, "reason", "") for b in reader.beneficiaries("A")} == {"sealed"}
+
+    def test_registering_a_person_twice_on_one_list_is_refused(self, ledger: GrantLedger) -> None:
+        ledger.register_beneficiaries(registration(ledger))
+        with pytest.raises(GrantError, match="R7 registered list: 3 person"):
+            ledger.register_beneficiaries(registration(ledger))
+
+    def test_an_invalid_id_number_is_refused_before_anything_is_sealed(self, ledger: GrantLedger) -> None:
+        with pytest.raises(InvalidInputError, match=r"43\*+234 is not a valid resident ID"):
+            PersonalData(
+                person_id=ledger.vault.person_id("x"),
+                name="赵六",
+                id_number="430102198001011234",
+                card_account="6217",
+                category="",
+            )

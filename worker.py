@@ -17,6 +17,7 @@ from temporalio.worker import Worker
 from activities.ledger_activities import LedgerActivities
 from cli.settings import Settings
 from ledger.application import GrantLedger, open_ledger
+from ledger.checkpoints import CheckpointSigner, load_signing_key
 from workflows.converter import DATA_CONVERTER
 from workflows.grant_lifecycle import GrantLifecycle
 
@@ -47,7 +48,11 @@ def build_worker(client: Client, ledger: GrantLedger, executor: ThreadPoolExecut
 async def serve(settings: Settings, stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
     """Run a worker until `stop` is set, then finish the activities in flight and return."""
     client = await connect(settings)
-    with open_ledger(settings.ledger_url) as ledger, ThreadPoolExecutor(ACTIVITY_THREADS) as executor:
+    signer = CheckpointSigner(load_signing_key(settings.signing_key_file))
+    with (
+        open_ledger(settings.ledger_url, signer, settings.checkpoint_every) as ledger,
+        ThreadPoolExecutor(ACTIVITY_THREADS) as executor,
+    ):
         async with build_worker(client, ledger, executor, settings.task_queue):
             log.info("worker.started", task_queue=settings.task_queue, temporal=settings.temporal_address)
             if ready is not None:

@@ -21,6 +21,7 @@ from domain.commands import (
     GrantCommand,
     RecordDisbursement,
     RecordEvaluation,
+    RecordMissedDeadline,
     RecordNotice,
     RejectApplication,
     StartPublicity,
@@ -82,6 +83,10 @@ class LedgerActivities:
     def close_grant(self, command: CloseGrant) -> GrantState:
         return self._record(command)
 
+    @activity.defn
+    def record_missed_deadline(self, command: RecordMissedDeadline) -> GrantState:
+        return self._record(command)
+
     def _record(self, command: GrantCommand) -> GrantState:
         bound = log.bind(
             grant_no=command.grant_no,
@@ -111,4 +116,5 @@ class LedgerActivities:
             self.submit_final_report,
             self.record_evaluation,
             self.close_grant,
+            self.record_missed_deadline,
         ]

@@ -158,7 +158,13 @@ async def play(gateway: GrantGateway) -> None:
 
 def run_demo(settings: Settings, *, keep: bool) -> None:
     demo_dir = settings.data_dir / "demo"
-    settings = replace(settings, data_dir=demo_dir, ledger_url=default_ledger_url(demo_dir))
+    settings = replace(
+        settings,
+        data_dir=demo_dir,
+        ledger_url=default_ledger_url(demo_dir),
+        signing_key_file=demo_dir / "checkpoint-signing-key.pem",
+        master_key_file=demo_dir / "master.key",
+    )
     stopped = stop_detached(settings)
     if stopped:
         click.echo(f"stopped the local stack that was running (pid {stopped.pid}, data in {stopped.data_dir})")

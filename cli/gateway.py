@@ -16,12 +16,7 @@ from temporalio.client import (
     WithStartWorkflowOperation,
     WorkflowUpdateFailedError,
 )
-from temporalio.common import (
-    SearchAttributePair,
-    TypedSearchAttributes,
-    WorkflowIDConflictPolicy,
-    WorkflowIDReusePolicy,
-)
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -40,11 +35,13 @@ from domain.commands import (
     SubmitApplication,
     SubmitFinalReport,
 )
+from domain.deadlines import DeadlinePolicy
 from domain.errors import GrantError
-from domain.stages import Stage
 from domain.state import GrantState
 from ledger.application import open_ledger
-from workflows.grant_lifecycle import GRANT_STAGE, GrantLifecycle, StartGrantInput, workflow_id_for
+from workflows import search_attributes
+from workflows.grant_lifecycle import GrantLifecycle, StartGrantInput, workflow_id_for
+from workflows.operator_view import static_summary
 
 UPDATES: dict[type[GrantCommand], Any] = {
     ApproveApplication: GrantLifecycle.approve_application,
@@ -69,24 +66,32 @@ class WorkerUnavailableError(Exception):
 
 
 class GrantGateway:
-    def __init__(self, client: Client, task_queue: str, ledger_url: str, timeout_seconds: float) -> None:
+    def __init__(
+        self,
+        client: Client,
+        task_queue: str,
+        ledger_url: str,
+        timeout_seconds: float,
+        policy: DeadlinePolicy | None = None,
+    ) -> None:
         self._client = client
         self._task_queue = task_queue
         self._ledger_url = ledger_url
         self._timeout = timeout_seconds
+        self._policy = policy or DeadlinePolicy()  # the deadlines a new grant's workflow starts with
 
     async def submit(self, command: SubmitApplication) -> GrantState:
         """Start the grant's workflow with its application (or repeat an identical one harmlessly)."""
         details = command.details
         start = WithStartWorkflowOperation(
             GrantLifecycle.run,
-            StartGrantInput(command.grant_no),
+            StartGrantInput(command.grant_no, policy=self._policy),
             id=workflow_id_for(command.grant_no),
             task_queue=self._task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-            search_attributes=TypedSearchAttributes([SearchAttributePair(GRANT_STAGE, Stage.APPLICATION.value)]),
-            static_summary=f"{command.grant_no} · {details.program} · {details.recipient} · {details.requested}",
+            search_attributes=search_attributes.at_start(details),
+            static_summary=static_summary(command.grant_no, details),
         )
         try:
             return await self._answer(

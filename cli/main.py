@@ -11,8 +11,7 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from datetime import date
 from typing import Any, NoReturn, TypeVar
@@ -21,12 +20,16 @@ import click
 
 from audit.history import history_rows
 from cli import demo as demo_scenario
+from cli.errors import USAGE_ERROR, fail, refusals_fail
 from cli.gateway import GrantGateway, WorkerUnavailableError
+from cli.integrity_commands import audit, ledger_group
 from cli.logs import configure_logging
+from cli.operations import stuck
 from cli.params import DATE, POINTS, YUAN
+from cli.personal_data_commands import beneficiaries, erase_person
 from cli.render import grants_table, history_table, result_line, status_block
 from cli.settings import Settings
-from cli.stack import StackError, run_stack, start_detached, stop_detached
+from cli.stack import run_stack, start_detached, stop_detached
 from domain.commands import (
     AcknowledgeNotice,
     ApplicationDetails,
@@ -42,31 +45,15 @@ from domain.commands import (
     SubmitApplication,
     SubmitFinalReport,
 )
-from domain.errors import GrantError, InvalidInputError
+from domain.errors import InvalidInputError
 from domain.state import GrantState
 from domain.values import Money, Points
 from ledger.application import open_ledger
-from ledger.settings import LedgerURLError
 from worker import connect
 from worker import main as worker_main
 from workflows.grant_lifecycle import workflow_id_for
 
 T = TypeVar("T")
-USAGE_ERROR = 2
-
-
-def fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    raise SystemExit(USAGE_ERROR)
-
-
-@contextmanager
-def refusals_fail() -> Iterator[None]:
-    """Turn a refusal (domain rule, bad configuration, stack trouble) into a one-line error, exit status 2."""
-    try:
-        yield
-    except (GrantError, LedgerURLError, StackError) as error:
-        fail(str(error))
 
 
 def settings_of(ctx: click.Context) -> Settings:
@@ -403,6 +390,13 @@ def list_grants(ctx: click.Context) -> None:
     with refusals_fail(), open_ledger(settings_of(ctx).ledger_url) as ledger:
         states = [ledger.state(grant_no) for grant_no in ledger.grant_numbers()]
     click.echo(grants_table(states))
+
+
+grants.add_command(audit)
+grants.add_command(ledger_group)
+grants.add_command(beneficiaries)
+grants.add_command(erase_person)
+grants.add_command(stuck)
 
 
 def main() -> NoReturn:

@@ -23,6 +23,10 @@ class Settings:
     run_file: Path  # GRANTS_RUN_FILE: where a running local stack records itself (for `grants down`)
     actor: str  # GRANTS_ACTOR: who is recorded as acting (default: the login name)
     command_timeout_seconds: float  # GRANTS_COMMAND_TIMEOUT: how long a command waits for the worker
+    signing_key_file: Path  # GRANTS_SIGNING_KEY_FILE: Ed25519 key (PEM) that signs the ledger's checkpoints
+    checkpoint_every: int  # GRANTS_CHECKPOINT_EVERY: records between checkpoints, besides milestones
+    master_key_file: Path  # GRANTS_MASTER_KEY_FILE: wraps every person's data key (base64, 32 bytes)
+    retention_days: int  # GRANTS_PERSONAL_DATA_RETENTION_DAYS: no erasure before this many days after listing
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -37,6 +41,11 @@ class Settings:
             run_file=Path(env.get("GRANTS_RUN_FILE", "var/stack.json")),
             actor=env.get("GRANTS_ACTOR") or getpass.getuser(),
             command_timeout_seconds=float(env.get("GRANTS_COMMAND_TIMEOUT", "60")),
+            signing_key_file=Path(env.get("GRANTS_SIGNING_KEY_FILE") or data_dir / "checkpoint-signing-key.pem"),
+            checkpoint_every=int(env.get("GRANTS_CHECKPOINT_EVERY", "1000")),
+            master_key_file=Path(env.get("GRANTS_MASTER_KEY_FILE") or data_dir / "master.key"),
+            # 30 years: payment rosters are accounting vouchers (会计档案管理办法, art. 14).
+            retention_days=int(env.get("GRANTS_PERSONAL_DATA_RETENTION_DAYS", str(30 * 365 + 7))),
         )
 
     @property

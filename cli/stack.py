@@ -22,8 +22,10 @@ from pathlib import Path
 import structlog
 
 from cli.settings import Settings
+from ledger.checkpoints import ensure_signing_key
+from ledger.personal_data import ensure_master_key
 from worker import connect, serve, stop_on_signals
-from workflows.grant_lifecycle import GRANT_STAGE
+from workflows.search_attributes import dev_server_flags
 
 SERVER_START_TIMEOUT = 60.0
 STOP_TIMEOUT = 30.0
@@ -82,8 +84,7 @@ def dev_server_command(settings: Settings) -> list[str]:
         str(settings.ui_port),
         "--namespace",
         settings.temporal_namespace,
-        "--search-attribute",
-        f"{GRANT_STAGE.name}=Keyword",
+        *dev_server_flags(),  # GrantStage, GrantRegion, ... GrantOverdue: what operators filter by
         # ~2.5x faster on a file, measured here; WAL keeps it crash-safe.
         "--sqlite-pragma",
         "journal_mode=wal",
@@ -106,6 +107,12 @@ async def run_stack(settings: Settings) -> None:
             msg = f"port {port} is already in use: is a stack already running? Fix: `grants down`, or free the port"
             raise StackError(msg)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if not settings.signing_key_file.exists():
+        ensure_signing_key(settings.signing_key_file)
+        log.info("ledger.signing_key_created", path=str(settings.signing_key_file))
+    if not settings.master_key_file.exists():
+        ensure_master_key(settings.master_key_file)
+        log.info("ledger.master_key_created", path=str(settings.master_key_file))
     with (settings.data_dir / "temporal.log").open("ab") as server_log:
         server = subprocess.Popen(  # noqa: S603, ASYNC220 - our own binary; Popen returns at once
             dev_server_command(settings), stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True
@@ -135,6 +142,8 @@ def start_detached(settings: Settings) -> RunningStack:
         "GRANTS_DATA_DIR": str(settings.data_dir),
         "GRANTS_LEDGER_URL": settings.ledger_url,
         "GRANTS_RUN_FILE": str(settings.run_file),
+        "GRANTS_SIGNING_KEY_FILE": str(settings.signing_key_file),
+        "GRANTS_MASTER_KEY_FILE": str(settings.master_key_file),
         "GRANTS_TEMPORAL_ADDRESS": settings.temporal_address,
         "GRANTS_UI_PORT": str(settings.ui_port),
     }

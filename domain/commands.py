@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime
 
+from domain.deadlines import DeadlineKind
 from domain.errors import InvalidInputError
 from domain.values import Money, Points
 
@@ -191,3 +192,21 @@ class RecordEvaluation(GrantCommand):
 @dataclass(frozen=True, kw_only=True)
 class CloseGrant(GrantCommand):
     pass
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordMissedDeadline(GrantCommand):
+    """R9: the workflow's timer for `kind` fired with the obligation still open. Changes no stage.
+
+    Its command id is deterministic per deadline (`<workflow id>/deadline/<kind>`), so a timer that fires
+    again after a retry or a continue-as-new records nothing twice.
+    """
+
+    kind: DeadlineKind
+    due_at: datetime
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.due_at.tzinfo is None:
+            msg = f"due time {self.due_at} has no time zone; instants are stored in UTC"
+            raise InvalidInputError(msg)

@@ -19,12 +19,14 @@ from domain.commands import (
     GrantCommand,
     RecordDisbursement,
     RecordEvaluation,
+    RecordMissedDeadline,
     RecordNotice,
     RejectApplication,
     StartPublicity,
     SubmitApplication,
     SubmitFinalReport,
 )
+from domain.deadlines import DeadlineKind, MissedDeadline
 from domain.stages import Stage
 from domain.state import GrantState
 from domain.values import Money, Points
@@ -110,6 +112,8 @@ class Grant(Aggregate):
                 self._evaluation_recorded(command.score, command.findings, actor, command_id)
             case CloseGrant():
                 self._grant_closed(actor, command_id)
+            case RecordMissedDeadline():
+                self._deadline_missed(command.kind.value, command.due_at, actor, command_id)
 
     def _advance(self, command_id: str, **changes: Any) -> None:  # noqa: ANN401 - fields of GrantState
         self._state = replace(self._state, **changes)
@@ -176,3 +180,8 @@ class Grant(Aggregate):
     @event("GrantClosed")
     def _grant_closed(self, actor: str, command_id: str) -> None:
         self._advance(command_id, stage=Stage.CLOSED)
+
+    @event("DeadlineMissed")
+    def _deadline_missed(self, kind: str, due_at: datetime, actor: str, command_id: str) -> None:
+        missed = MissedDeadline(DeadlineKind(kind), due_at)
+        self._advance(command_id, missed_deadlines=(*self._state.missed_deadlines, missed))

@@ -1,4 +1,4 @@
-"""Rules R1 (stage order) and R2 (amounts): one check per command, shared by the aggregate and the workflow.
+"""Rules R1 (stage order), R2 (amounts) and R9 (deadlines): one check per command, for the aggregate and workflow.
 
 The ledger's `Grant` aggregate runs these checks before it records an event, and the workflow runs the
 same checks in its update validators, so a bad step is refused before it even enters Temporal's history.
@@ -19,6 +19,7 @@ from domain.commands import (
     GrantCommand,
     RecordDisbursement,
     RecordEvaluation,
+    RecordMissedDeadline,
     RecordNotice,
     RejectApplication,
     StartPublicity,
@@ -159,6 +160,29 @@ def _check_evaluation(state: GrantState, _command: RecordEvaluation, _: datetime
         _out_of_order(state, f"an evaluation (score {state.score}) is already recorded")
 
 
+def _check_missed_deadline(state: GrantState, command: RecordMissedDeadline, _: datetime) -> None:
+    # No check against the clock: the workflow's timer decides when a deadline passed, and the ledger's
+    # clock may differ from Temporal's by a little.
+    kind = command.kind
+    if not state.deadline_is_open(kind):
+        _deadline_refused(
+            state,
+            f"the {kind} deadline no longer applies: {kind.obligation} is not awaited at the {state.stage} stage",
+            "nothing to record: the obligation was met before its deadline",
+        )
+    earlier = state.missed(kind)
+    if earlier is not None:
+        _deadline_refused(
+            state,
+            f"the {kind} deadline (due {earlier.due_at.isoformat()}) is already recorded as missed",
+            "nothing to record: a deadline is missed once",
+        )
+
+
+def _deadline_refused(state: GrantState, problem: str, fix: str) -> None:
+    raise GrantRuleViolation(state.grant_no, "R9 deadlines", problem, fix)
+
+
 def _check_closing(state: GrantState, _command: CloseGrant, _: datetime) -> None:
     _expect(state, Stage.AUDIT, "closing")
     if state.score is None:
@@ -176,6 +200,7 @@ _STEP_CHECKS: dict[type[GrantCommand], Callable[[GrantState, Any, datetime], Non
     SubmitFinalReport: _check_final_report,
     RecordEvaluation: _check_evaluation,
     CloseGrant: _check_closing,
+    RecordMissedDeadline: _check_missed_deadline,
 }
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from domain.commands import ApplicationDetails
+from domain.deadlines import DeadlineKind, MissedDeadline, is_open
 from domain.stages import Rating, Stage
 from domain.values import Money, Points
 
@@ -35,6 +36,18 @@ class GrantState:
     money_used: Money | None = None
     score: Points | None = None
     rating: Rating | None = None
+    missed_deadlines: tuple[MissedDeadline, ...] = ()
+
+    def deadline_is_open(self, kind: DeadlineKind) -> bool:
+        """Whether the obligation behind deadline `kind` is still to be met."""
+        return is_open(self.stage, fully_paid=self.disbursed >= self.appropriated, kind=kind)
+
+    def missed(self, kind: DeadlineKind) -> MissedDeadline | None:
+        return next((missed for missed in self.missed_deadlines if missed.kind == kind), None)
+
+    def overdue(self) -> list[MissedDeadline]:
+        """The missed deadlines whose obligation is still open: what makes the grant overdue now."""
+        return [missed for missed in self.missed_deadlines if self.deadline_is_open(missed.kind)]
 
     def next_step(self) -> NextStep:  # noqa: C901, PLR0911 - one answer per stage reads best flat
         match self.stage:

@@ -281,8 +281,16 @@ def _link(row: Any) -> ChainLink:  # noqa: ANN401 - a driver's row
 
 
 def _record(row: Any) -> StoredRecord:  # noqa: ANN401 - a driver's row
-    state = row["state"]
-    return StoredRecord(_link(row), row["topic"], None if state is None else bytes(state))
+    return StoredRecord(_link(row), row["topic"], _as_bytes(row["state"]))
+
+
+def _as_bytes(value: object) -> bytes | None:
+    """Stored bytes as read back; a tampered row may hold text or a number where bytes belong."""
+    if value is None:
+        return None
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    return str(value).encode()
 
 
 class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder):

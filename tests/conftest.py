@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import sys
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -13,10 +11,11 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from cli.gateway import GrantGateway
+from domain.deadlines import DeadlinePolicy
 from ledger.application import GrantLedger, open_ledger
-from worker import ACTIVITY_THREADS, build_worker
+from tests.workflows.support import gateway_for
+from workflows import search_attributes
 from workflows.converter import DATA_CONVERTER
-from workflows.grant_lifecycle import GRANT_STAGE
 
 BIN = Path(sys.executable).parent
 
@@ -27,7 +26,7 @@ async def temporal() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(BIN / "temporal"),
         data_converter=DATA_CONVERTER,
-        search_attributes=[GRANT_STAGE],
+        search_attributes=list(search_attributes.ALL),
         dev_server_log_level="error",
     )
     async with env:
@@ -51,9 +50,15 @@ async def client(temporal: WorkflowEnvironment) -> Client:
 
 
 @pytest.fixture
-async def gateway(client: Client, ledger: GrantLedger, ledger_url: str) -> AsyncIterator[GrantGateway]:
+def deadline_policy() -> DeadlinePolicy:
+    """The deadlines new grants start with; a test module overrides this fixture to inject seconds."""
+    return DeadlinePolicy()
+
+
+@pytest.fixture
+async def gateway(
+    client: Client, ledger: GrantLedger, ledger_url: str, deadline_policy: DeadlinePolicy
+) -> AsyncIterator[GrantGateway]:
     """A gateway to GrantLifecycle workflows served by a worker on its own task queue and a fresh ledger."""
-    task_queue = f"test-{uuid.uuid4().hex[:8]}"
-    with ThreadPoolExecutor(ACTIVITY_THREADS) as executor:
-        async with build_worker(client, ledger, executor, task_queue):
-            yield GrantGateway(client, task_queue, ledger_url, timeout_seconds=20)
+    async with gateway_for(client, ledger, ledger_url, deadline_policy) as gateway:
+        yield gateway

@@ -3,23 +3,29 @@
 Officers act through Workflow Updates. Each update's validator runs the domain's rules against the
 state the ledger last returned, so an invalid or out-of-order step is refused before it enters
 history; the handler then records the step in the ledger through an activity and keeps the new state.
+
+Between steps the workflow watches the grant's R9 deadlines with durable timers: when one passes with
+its obligation open, it records `DeadlineMissed` in the ledger and keeps waiting for the step. Search
+attributes and current details keep the Web UI's view of the grant current, and a long grant (hundreds
+of tranches) continues as new, carrying its state, when Temporal suggests it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import TypeVar, cast
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.ledger_activities import LedgerActivities
-    from domain import rules
+    from domain import deadlines, rules
     from domain.commands import (
         AcknowledgeNotice,
         ApproveApplication,
@@ -28,23 +34,40 @@ with workflow.unsafe.imports_passed_through():
         GrantCommand,
         RecordDisbursement,
         RecordEvaluation,
+        RecordMissedDeadline,
         RecordNotice,
         RejectApplication,
         StartPublicity,
         SubmitApplication,
         SubmitFinalReport,
     )
+    from domain.deadlines import DeadlineKind, DeadlinePolicy
     from domain.errors import GrantError
     from domain.state import GrantState
+    from workflows import search_attributes
+    from workflows.operator_view import (
+        ArmedDeadline,
+        activity_summary,
+        current_details,
+        timer_summary,
+    )
+    from workflows.search_attributes import GRANT_STAGE
 
 TASK_QUEUE = "grant-ledger"
-GRANT_STAGE = SearchAttributeKey.for_keyword("GrantStage")
-LEDGER_CALL_TIMEOUT = timedelta(seconds=30)
+# Longer than the ledger takes to give up on an unreachable database (about 40 s measured with eventsourcing's
+# own retries and its 10 s connection timeout), so that operators see the database's error, not a timeout.
+LEDGER_CALL_TIMEOUT = timedelta(seconds=60)
 # Infrastructure failures (the ledger's database is down) are retried until they succeed; the
 # growing interval keeps a long outage cheap, and the pending activity shows operators what is stuck.
 LEDGER_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 
+# Runs started before deadlines existed wait without timers; see `run`.
+DEADLINE_TIMERS_PATCH = "deadline-timers"
+DEADLINE_ACTOR = "GrantLifecycle (deadline timer)"
+
 C = TypeVar("C", bound=GrantCommand)
+
+__all__ = ["GRANT_STAGE", "GrantLifecycle", "StartGrantInput", "workflow_id_for"]
 
 
 def workflow_id_for(grant_no: str) -> str:
@@ -52,8 +75,18 @@ def workflow_id_for(grant_no: str) -> str:
 
 
 @dataclass(frozen=True)
+class CarriedGrant:
+    """What a run hands to the next when it continues as new: the grant's state and its armed deadlines."""
+
+    state: GrantState
+    deadlines: list[ArmedDeadline] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class StartGrantInput:
     grant_no: str
+    policy: DeadlinePolicy = field(default_factory=DeadlinePolicy)
+    carried: CarriedGrant | None = None
 
 
 @workflow.defn
@@ -61,15 +94,38 @@ class GrantLifecycle:
     @workflow.init
     def __init__(self, start: StartGrantInput) -> None:
         self._grant_no = start.grant_no
+        self._policy = start.policy
         self._state: GrantState | None = None
+        self._deadlines: dict[DeadlineKind, ArmedDeadline] = {}
         self._one_step_at_a_time = asyncio.Lock()
+        if start.carried is not None:
+            self._state = start.carried.state
+            self._deadlines = {deadline.kind: deadline for deadline in start.carried.deadlines}
+            workflow.set_current_details(current_details(self._state, list(self._deadlines.values())))
 
     @workflow.run
-    async def run(self, start: StartGrantInput) -> GrantState:  # noqa: ARG002 - Temporal passes the input to run and init alike
-        await workflow.wait_condition(
-            lambda: self._state is not None and self._state.stage.is_final and workflow.all_handlers_finished()
-        )
-        return cast("GrantState", self._state)  # the wait condition guarantees it is set
+    async def run(self, start: StartGrantInput) -> GrantState:
+        if not workflow.patched(DEADLINE_TIMERS_PATCH):
+            # A run started by the code before deadlines existed: keep its original shape (no timers).
+            await workflow.wait_condition(self._finished)
+            return cast("GrantState", self._state)  # the wait condition guarantees it is set
+        while not self._finished():
+            if workflow.info().is_continue_as_new_suggested():
+                await self._continue_as_new(start)
+            deadline = self._next_timer()
+            changed = functools.partial(self._moved_on_from, self._version())
+            if deadline is None:
+                await workflow.wait_condition(changed)
+                continue
+            try:
+                await workflow.wait_condition(
+                    changed,
+                    timeout=max(deadline.timer_at - workflow.now(), timedelta(0)),
+                    timeout_summary=timer_summary(deadline),
+                )
+            except TimeoutError:
+                await self._record_missed(deadline)
+        return cast("GrantState", self._state)  # _finished() guarantees it is set
 
     @workflow.query
     def status(self) -> GrantState | None:
@@ -165,6 +221,93 @@ class GrantLifecycle:
     def _validate_close_grant(self, command: CloseGrant) -> None:
         self.validate(command)
 
+    def _finished(self) -> bool:
+        return self._state is not None and self._state.stage.is_final and workflow.all_handlers_finished()
+
+    def _moved_on_from(self, version: int) -> bool:
+        """Whether a step was recorded since `version`, or the grant is done: time to look at deadlines again."""
+        return self._version() != version or self._finished()
+
+    def _version(self) -> int:
+        return self._state.version if self._state is not None else 0
+
+    async def _continue_as_new(self, start: StartGrantInput) -> None:
+        """Start a fresh run (a short history again) with the same state, once no step is in flight."""
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        carried = CarriedGrant(cast("GrantState", self._state), list(self._deadlines.values()))
+        workflow.logger.info("continuing as new", extra={"grant_no": self._grant_no, "version": self._version()})
+        workflow.continue_as_new(replace(start, carried=carried))
+
+    def _next_timer(self) -> ArmedDeadline | None:
+        """The earliest deadline still to watch: armed, its obligation open, not yet recorded as missed."""
+        state = self._state
+        if state is None:
+            return None
+        waiting = [
+            deadline
+            for deadline in self._deadlines.values()
+            if state.deadline_is_open(deadline.kind) and state.missed(deadline.kind) is None
+        ]
+        return min(waiting, key=lambda deadline: deadline.timer_at, default=None)
+
+    def _arm_deadlines(self, state: GrantState) -> None:
+        """Arm each deadline whose obligation has just begun, measured from now (workflow time)."""
+        now = workflow.now()
+        for kind in DeadlineKind:
+            if kind in self._deadlines or not state.deadline_is_open(kind) or state.missed(kind) is not None:
+                continue
+            due_at = deadlines.business_due_at(
+                kind,
+                self._policy,
+                armed_at=now,
+                publicity_ends_on=state.publicity_ends_on,
+                period_end=state.application.period_end,
+            )
+            timer_at = deadlines.timer_due_at(due_at, self._policy, armed_at=now)
+            self._deadlines[kind] = ArmedDeadline(kind, due_at, timer_at)
+
+    def _earliest_open_due(self, state: GrantState) -> datetime | None:
+        """For GrantDueAt: the earliest deadline whose obligation is open, missed or not."""
+        open_dues = [d.due_at for d in self._deadlines.values() if state.deadline_is_open(d.kind)]
+        return min(open_dues, default=None)
+
+    def _accept(self, state: GrantState) -> GrantState:
+        """Keep the ledger's answer (unless a newer one came first) and show it to operators."""
+        if self._state is None or state.version >= self._state.version:
+            self._state = state
+        self._arm_deadlines(self._state)
+        workflow.upsert_search_attributes(
+            search_attributes.updates_for(self._state, self._earliest_open_due(self._state))
+        )
+        workflow.set_current_details(current_details(self._state, list(self._deadlines.values())))
+        return self._state
+
+    async def _record_missed(self, deadline: ArmedDeadline) -> None:
+        """R9: record in the ledger that `deadline` passed with its obligation open (once per deadline)."""
+        async with self._one_step_at_a_time:
+            state = cast("GrantState", self._state)  # a deadline is armed only once there is a state
+            if not state.deadline_is_open(deadline.kind) or state.missed(deadline.kind) is not None:
+                return  # met (or recorded) while this timer was firing
+            command = RecordMissedDeadline(
+                grant_no=self._grant_no,
+                actor=DEADLINE_ACTOR,
+                command_id=f"{workflow.info().workflow_id}/deadline/{deadline.kind}",
+                kind=deadline.kind,
+                due_at=deadline.due_at,
+            )
+            try:
+                self._accept(await self._execute(LedgerActivities.record_missed_deadline, command))
+            except ApplicationError as refusal:
+                # The ledger knows better (the step landed meanwhile): stop watching this deadline.
+                workflow.logger.warning(
+                    "deadline not recorded", extra={"grant_no": self._grant_no, "why": str(refusal)}
+                )
+                self._deadlines.pop(deadline.kind, None)
+                return
+            workflow.logger.warning(
+                "deadline missed", extra={"grant_no": self._grant_no, "deadline": str(deadline.kind)}
+            )
+
     def validate(self, command: GrantCommand) -> None:
         """Refuse, before it enters history, a step that the rules refuse now."""
         if command.grant_no != self._grant_no:
@@ -179,19 +322,20 @@ class GrantLifecycle:
         async with self._one_step_at_a_time:
             update = workflow.current_update_info()
             command_id = f"{workflow.info().workflow_id}/{update.id if update else 'run'}"
-            try:
-                state = await workflow.execute_activity_method(
-                    activity,
-                    replace(command, command_id=command_id),
-                    start_to_close_timeout=LEDGER_CALL_TIMEOUT,
-                    retry_policy=LEDGER_RETRY,
-                )
-            except ActivityError as failure:
-                refusal = failure.cause
-                if isinstance(refusal, ApplicationError) and refusal.non_retryable:
-                    raise ApplicationError(refusal.message, type=refusal.type, non_retryable=True) from None
-                raise
-            if self._state is None or state.version >= self._state.version:
-                self._state = state
-            workflow.upsert_search_attributes([GRANT_STAGE.value_set(self._state.stage.value)])
-            return self._state
+            return self._accept(await self._execute(activity, replace(command, command_id=command_id)))
+
+    async def _execute(self, activity: Callable[[LedgerActivities, C], GrantState], command: C) -> GrantState:
+        """Run one ledger activity; a refusal by the domain comes back as a non-retryable ApplicationError."""
+        try:
+            return await workflow.execute_activity_method(
+                activity,
+                command,
+                start_to_close_timeout=LEDGER_CALL_TIMEOUT,
+                retry_policy=LEDGER_RETRY,
+                summary=activity_summary(command),
+            )
+        except ActivityError as failure:
+            refusal = failure.cause
+            if isinstance(refusal, ApplicationError) and refusal.non_retryable:
+                raise ApplicationError(refusal.message, type=refusal.type, non_retryable=True) from None
+            raise

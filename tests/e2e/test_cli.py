@@ -1,84 +1,15 @@
-"""The `grants` CLI against a local stack started the way `grants up --detach` starts it (dev server on a file)."""
+"""An officer's day with the `grants` CLI: every step of a grant, and every kind of bad input refused."""
 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from cli.settings import Settings
-from cli.stack import start_detached, stop_detached
-from ledger.application import open_ledger
+from tests.e2e.cli_support import APPLICATION, NOTICE, free_port, grants, ok, refused
 
 pytestmark = pytest.mark.slow
-
-APPLICATION = [
-    "--program", "暖心家园",
-    "--recipient", "长沙市计划生育协会",
-    "--region", "430100",
-    "--year", "2020",
-    "--title", "2020年暖心家园项目",
-    "--amount", "1200000.00",
-    "--period-start", "2020-01-01",
-    "--period-end", "2020-12-31",
-]  # fmt: skip
-NOTICE = ["--document-no", "湘财社指〔2020〕36号", "--issuer", "湖南省财政厅", "--issued-on", "2020-06-10"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def stack_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    home = tmp_path_factory.mktemp("stack")
-    env = {
-        **os.environ,
-        "GRANTS_DATA_DIR": str(home / "var"),
-        "GRANTS_RUN_FILE": str(home / "var" / "stack.json"),
-        "GRANTS_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}",
-        "GRANTS_UI_PORT": str(free_port()),
-        "GRANTS_ACTOR": "e2e-officer",
-    }
-    env.pop("GRANTS_LEDGER_URL", None)
-    settings = Settings.from_env(env)
-    start_detached(settings)
-    yield env
-    assert stop_detached(settings) is not None, "the stack was still recorded as running"
-
-
-def grants(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cli", *args], env=env, capture_output=True, text=True, timeout=90, check=False
-    )
-
-
-def ok(env: dict[str, str], *args: str) -> str:
-    done = grants(env, *args)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
-def events_in_ledger(env: dict[str, str]) -> int:
-    with open_ledger(Settings.from_env(env).ledger_url) as ledger:
-        return ledger.count_events()
-
-
-def refused(env: dict[str, str], *args: str) -> str:
-    """Run a command that must be refused: exit status 2, one line on stderr, nothing written."""
-    before = events_in_ledger(env)
-    done = grants(env, *args)
-    assert done.returncode == 2, (done.stdout, done.stderr)
-    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
-    assert events_in_ledger(env) == before
-    return done.stderr
 
 
 def test_an_officer_takes_a_grant_through_all_six_stages(stack_env: dict[str, str]) -> None:

@@ -1,0 +1,30 @@
+"""How the CLI refuses: one line on stderr naming the grant, the rule and the fix, and exit status 2."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+
+import click
+
+from cli.stack import StackError
+from domain.errors import GrantError
+from ledger.checkpoints import CheckpointFileError
+from ledger.settings import LedgerURLError
+
+USAGE_ERROR = 2
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    raise SystemExit(USAGE_ERROR)
+
+
+@contextmanager
+def refusals_fail() -> Iterator[None]:
+    """Turn a refusal (domain rule, bad configuration, stack trouble) into a one-line error, exit status 2."""
+    try:
+        yield
+    except (GrantError, LedgerURLError, StackError, CheckpointFileError) as error:
+        fail(str(error))

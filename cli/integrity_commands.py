@@ -1,0 +1,98 @@
+"""`grants audit verify` and `grants ledger checkpoint`: the ledger proves its integrity, and others hold proof."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from audit.verify import VerifyReport, verify_grant, verify_ledger
+from cli.errors import refusals_fail
+from cli.settings import Settings
+from ledger.application import open_ledger
+from ledger.checkpoints import (
+    CheckpointSigner,
+    export_text,
+    key_id_of,
+    load_public_key,
+    load_signing_key,
+    parse_export,
+)
+
+VERIFICATION_FAILED = 1
+
+
+@click.group()
+def audit() -> None:
+    """What auditors run over the ledger."""
+
+
+@audit.command()
+@click.argument("grant_no", required=False)
+@click.option(
+    "--against",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A checkpoint exported earlier (`grants ledger checkpoint --export`): the ledger must still contain it.",
+)
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The ledger's public key (PEM); default: the public half of GRANTS_SIGNING_KEY_FILE.",
+)
+@click.pass_obj
+def verify(settings: Settings, grant_no: str | None, against: Path | None, key_file: Path | None) -> None:
+    """Check every hash chain, the Merkle log and every signed checkpoint; exit 1 on any mismatch."""
+    with refusals_fail():
+        public_key = load_public_key(key_file or settings.signing_key_file)
+        exported = parse_export(against.read_text(), str(against)) if against else None
+    if exported is not None and key_id_of(exported[1]) != key_id_of(public_key):
+        click.echo(f"warning: {against} was signed by key {key_id_of(exported[1])}, not the ledger's", err=True)
+    with refusals_fail(), open_ledger(settings.ledger_url) as ledger:
+        if grant_no:
+            report = verify_grant(ledger, grant_no)
+        else:
+            report = verify_ledger(
+                ledger,
+                public_key,
+                against=exported[0] if exported else None,
+                progress=lambda done: click.echo(f"  verified {done:,} records ...", err=True),
+            )
+    click.echo(_summary(report, grant_no, against))
+    if not report.ok:
+        raise SystemExit(VERIFICATION_FAILED)
+
+
+def _summary(report: VerifyReport, grant_no: str | None, against: Path | None) -> str:
+    if not report.ok:
+        lines = [f"ledger verification FAILED: {len(report.problems)} problem(s)"]
+        lines += [f"  - {problem}" for problem in report.problems]
+        return "\n".join(lines)
+    if grant_no:
+        return f"verified grant {grant_no}: {report.records} records, hash chain intact ({report.seconds:.2f} s)"
+    held = f", and the checkpoint in {against}" if against else ""
+    return (
+        f"verified: {report.grants} grants, {report.records} records, every hash chain intact; "
+        f"the Merkle log matches {report.checkpoints} signed checkpoint(s){held} ({report.seconds:.2f} s)"
+    )
+
+
+@click.group("ledger")
+def ledger_group() -> None:
+    """The ledger's own operations."""
+
+
+@ledger_group.command()
+@click.option("--export", "export_file", type=click.Path(dir_okay=False, path_type=Path), help="Write it here.")
+@click.pass_obj
+def checkpoint(settings: Settings, export_file: Path | None) -> None:
+    """Sign the log as it stands now, and optionally export the checkpoint for someone outside to keep."""
+    with refusals_fail():
+        signer = CheckpointSigner(load_signing_key(settings.signing_key_file))
+    with refusals_fail(), open_ledger(settings.ledger_url, signer, settings.checkpoint_every) as ledger:
+        taken = ledger.take_checkpoint("requested")
+    if export_file is not None:
+        export_file.write_text(export_text(taken, signer.public_key))
+        click.echo(f"{taken.describe()} written to {export_file}")
+    else:
+        click.echo(f"{taken.describe()}, signed by key {taken.key_id}")

@@ -1,0 +1,139 @@
+"""Beneficiary lists (上报名单) and erasure: personal data goes straight to the ledger, sealed.
+
+These commands do not pass through Temporal: a workflow's history keeps its inputs in the clear for as
+long as Temporal retains it, and personal data must only ever be stored sealed.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from uuid import UUID
+
+import click
+
+from cli.errors import fail, refusals_fail
+from cli.render import table
+from cli.settings import Settings
+from domain.errors import InvalidInputError
+from domain.personal import Beneficiary, PersonalData, RegisterBeneficiaries, mask_id_number
+from domain.values import Money
+from ledger.application import open_ledger
+from ledger.personal_data import PersonalDataVault, load_master_key
+
+COLUMNS = ("name", "id_number", "card_account", "category", "township", "amount")
+
+
+@dataclass(frozen=True)
+class ListRow:
+    line: int
+    values: dict[str, str]
+
+
+@click.group()
+def beneficiaries() -> None:
+    """Registered beneficiary lists, with personal data sealed per person."""
+
+
+@beneficiaries.command()
+@click.argument("grant_no")
+@click.option(
+    "--file",
+    "list_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help=f"CSV (UTF-8) with a header row: {','.join(COLUMNS)} (amount in yuan).",
+)
+@click.pass_obj
+def register(settings: Settings, grant_no: str, list_file: Path) -> None:
+    """Register the people of a CSV file on the grant's list; any bad row refuses the whole file."""
+    rows = _read_rows(grant_no, list_file)
+    with refusals_fail():
+        master_key = load_master_key(settings.master_key_file)
+    with refusals_fail(), open_ledger(settings.ledger_url, master_key=master_key) as ledger:
+        people = _beneficiaries(grant_no, list_file, rows, ledger.vault)
+        command = RegisterBeneficiaries(grant_no=grant_no, actor=settings.actor, beneficiaries=people)
+        size = ledger.register_beneficiaries(command)
+    click.echo(f"grant {grant_no}: {len(people)} people registered, {size} on the list; personal data sealed")
+
+
+@beneficiaries.command("list")
+@click.argument("grant_no")
+@click.pass_obj
+def list_beneficiaries(settings: Settings, grant_no: str) -> None:
+    """The grant's list as it may be shown: names, masked ID numbers, townships and amounts (no accounts)."""
+    with refusals_fail():
+        master_key = load_master_key(settings.master_key_file)
+    with refusals_fail(), open_ledger(settings.ledger_url, master_key=master_key) as ledger:
+        ledger.state(grant_no)
+        people = ledger.beneficiaries(grant_no)
+    rows = [
+        [
+            str(person.person_id),
+            person.personal.name if isinstance(person.personal, PersonalData) else f"({person.personal.reason})",
+            mask_id_number(person.personal.id_number) if isinstance(person.personal, PersonalData) else "-",
+            person.township,
+            person.amount.yuan(),
+        ]
+        for person in people
+    ]
+    click.echo(table(["person", "name", "ID number", "township", "amount"], rows, right=[4]))
+
+
+@click.command("erase-person")
+@click.argument("person_id", type=click.UUID)
+@click.option("--reason", required=True, help="Why (recorded with the erasure).")
+@click.pass_obj
+def erase_person(settings: Settings, person_id: UUID, reason: str) -> None:
+    """Destroy one person's key: their personal data becomes unreadable everywhere (recorded as an event)."""
+    with refusals_fail():
+        master_key = load_master_key(settings.master_key_file)
+    with refusals_fail(), open_ledger(settings.ledger_url, master_key=master_key) as ledger:
+        ledger.erase_person(person_id, reason, settings.actor, timedelta(days=settings.retention_days))
+    click.echo(f"person {person_id}: personal data erased (their key is destroyed; the ledger still verifies)")
+
+
+def _read_rows(grant_no: str, list_file: Path) -> list[ListRow]:
+    with list_file.open(newline="", encoding="utf-8-sig") as file:
+        reader = csv.DictReader(file)
+        missing = [column for column in COLUMNS if column not in (reader.fieldnames or [])]
+        if missing:
+            fail(
+                f"grant {grant_no}: {list_file}: missing column(s) {', '.join(missing)}; the header must be "
+                f"{','.join(COLUMNS)}. Fix: correct the header; nothing was registered"
+            )
+        return [ListRow(line, row) for line, row in enumerate(reader, start=2)]
+
+
+def _beneficiaries(
+    grant_no: str, list_file: Path, rows: list[ListRow], vault: PersonalDataVault
+) -> tuple[Beneficiary, ...]:
+    """Every row as a beneficiary, or one error listing every bad line (and nothing registered)."""
+    people, problems = [], []
+    for row in rows:
+        values = {key: (value or "").strip() for key, value in row.values.items() if key}
+        try:
+            person_id = vault.person_id(values["id_number"])
+            personal = PersonalData(
+                person_id=person_id,
+                name=values["name"],
+                id_number=values["id_number"].upper(),
+                card_account=values["card_account"],
+                category=values["category"],
+            )
+            amount = Money.parse_yuan(values["amount"])
+            if not amount.is_positive:
+                problems.append(f"line {row.line}: the amount must be more than zero, got {amount}")
+                continue
+            people.append(
+                Beneficiary(person_id=person_id, personal=personal, township=values["township"], amount=amount)
+            )
+        except InvalidInputError as error:
+            problems.append(f"line {row.line}: {error}")
+    if problems:
+        fail(f"grant {grant_no}: {list_file}: {len(problems)} bad row(s), nothing registered: {'; '.join(problems)}")
+    if not people:
+        fail(f"grant {grant_no}: {list_file} has no rows. Fix: add one row per person below the header")
+    return tuple(people)

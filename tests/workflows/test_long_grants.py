@@ -1,0 +1,55 @@
+"""A grant with hundreds of tranches continues as new when Temporal suggests it, and loses nothing."""
+
+from __future__ import annotations
+
+import pytest
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+
+from cli.gateway import GrantGateway
+from domain.stages import Stage
+from domain.values import Money
+from ledger.application import GrantLedger
+from tests.builders import close, conclude_publicity, disburse, evaluate, final_report, start_publicity
+from tests.workflows.support import new_grant_no, run_until
+from workflows.grant_lifecycle import GrantLifecycle, workflow_id_for
+
+TRANCHES = 500
+PER_TRANCHE = Money(1)  # one fen each: the amount does not matter, the count does
+
+
+@pytest.mark.slow
+async def test_a_grant_with_500_disbursements_continues_as_new_and_completes(
+    gateway: GrantGateway, client: Client, ledger: GrantLedger
+) -> None:
+    grant_no = new_grant_no()
+    await run_until(gateway, grant_no, steps=3)
+    handle = client.get_workflow_handle(workflow_id_for(grant_no))
+    first_run = (await handle.describe()).run_id
+    for _ in range(TRANCHES):
+        state = await gateway.record(disburse(PER_TRANCHE, grant_no=grant_no))
+    assert state.tranches == TRANCHES
+    assert state.disbursed == Money(TRANCHES)
+
+    current_run = (await handle.describe()).run_id
+    assert current_run != first_run, "Temporal suggested continue-as-new and the workflow took it"
+    first_history = await client.get_workflow_handle(workflow_id_for(grant_no), run_id=first_run).fetch_history()
+    assert first_history.events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+    status = await handle.query(GrantLifecycle.status)
+    assert status is not None
+    assert status.tranches == TRANCHES, "the state was carried into the new run"
+
+    for command in (
+        start_publicity(grant_no=grant_no),
+        conclude_publicity(grant_no=grant_no),
+        final_report(Money(TRANCHES), grant_no=grant_no),
+        evaluate(grant_no=grant_no),
+        close(grant_no=grant_no),
+    ):  # publicity to closing, on the new run
+        state = await gateway.record(command)
+    assert state.stage is Stage.CLOSED
+    result = await client.get_workflow_handle_for(GrantLifecycle.run, workflow_id_for(grant_no)).result()
+    assert result.stage is Stage.CLOSED
+    names = [event.name for event in ledger.history(grant_no)]
+    assert names.count("DisbursementRecorded") == TRANCHES, "no tranche lost or doubled across runs"
+    assert names[-1] == "GrantClosed"

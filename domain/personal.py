@@ -145,8 +145,27 @@ class PersonalDataRetainedError(GrantError):
         )
 
 
+ERASURE_AT_END_OF_RETENTION = "PIPL art. 47(1): the retention period is over"
+
+
 class Person(Aggregate):
     """A beneficiary as the ledger knows them without their personal data: where they appear, and erasure."""
+
+    class PersonalDataErased(Aggregate.Event):
+        """Version 2 records the legal basis of the erasure.
+
+        Erasures recorded before it (version 1) could only happen once the retention period was over,
+        so that is their basis: the upcast states it, and the stored bytes stay as they were written.
+        """
+
+        class_version = 2
+        reason: str
+        actor: str
+        legal_basis: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["legal_basis"] = ERASURE_AT_END_OF_RETENTION
 
     @staticmethod
     def create_id(person_id: UUID, **_: Any) -> UUID:  # noqa: ANN401 - eventsourcing passes the event's fields
@@ -167,8 +186,9 @@ class Person(Aggregate):
         if at < until:
             raise PersonalDataRetainedError(self.id, until)
         if not self.erased:
-            self._erased(reason, actor)
+            self._erased(reason, actor, ERASURE_AT_END_OF_RETENTION)
 
-    @event("PersonalDataErased")
-    def _erased(self, reason: str, actor: str) -> None:
+    @event(PersonalDataErased)
+    def _erased(self, reason: str, actor: str, legal_basis: str) -> None:
         self.erased = True
+        self.legal_basis = legal_basis

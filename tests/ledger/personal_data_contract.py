@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import secrets
 from collections.abc import Iterator
 from datetime import timedelta
@@ -11,7 +13,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from audit.verify import verify_ledger
 from domain.errors import GrantError, InvalidInputError
-from domain.personal import Beneficiary, PersonalData, PersonalDataRetainedError, RegisterBeneficiaries
+from domain.personal import (
+    ERASURE_AT_END_OF_RETENTION,
+    Beneficiary,
+    Person,
+    PersonalData,
+    PersonalDataRetainedError,
+    RegisterBeneficiaries,
+)
 from domain.values import Money
 from ledger.application import GrantLedger, open_ledger
 from ledger.checkpoints import CheckpointSigner
@@ -136,3 +145,25 @@ class PersonalDataContract:
                 card_account="6217",
                 category="",
             )
+
+    def test_an_erasure_stored_before_it_recorded_its_legal_basis_loads_and_verifies(
+        self, ledger: GrantLedger, key: Ed25519PrivateKey
+    ) -> None:
+        """An event stored in an older shape still loads (upcast by its class version) and still verifies."""
+        ledger.register_beneficiaries(registration(ledger))
+        person_id = ledger.vault.person_id(PEOPLE[2][1])
+        person: Person = ledger.repository.get(person_id)
+        person.erase("retention over", "auditor", person.modified_on, NO_RETENTION)
+        current = ledger.mapper.to_stored_event(person.collect_events()[0])
+        older = json.loads(current.state)
+        assert older.pop("class_version") == 2
+        del older["legal_basis"]
+        version_1 = dataclasses.replace(current, state=json.dumps(older).encode())
+        ledger.recorder.insert_events([version_1])  # as the ledger wrote it before version 2
+        ledger.take_checkpoint("after the old erasure")
+
+        reloaded: Person = ledger.repository.get(person_id)
+        assert reloaded.erased
+        assert reloaded.legal_basis == ERASURE_AT_END_OF_RETENTION
+        report = verify_ledger(ledger, key.public_key())
+        assert report.ok, report.problems

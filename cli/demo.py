@@ -18,7 +18,9 @@ from datetime import date
 import click
 
 from audit.history import history_rows
+from audit.verify import verify_ledger
 from cli.gateway import GrantGateway
+from cli.integrity_commands import summary
 from cli.render import grants_table, history_table
 from cli.settings import Settings
 from cli.stack import start_detached, stop_detached
@@ -39,6 +41,7 @@ from domain.commands import (
 from domain.state import GrantState
 from domain.values import Money, Points
 from ledger.application import open_ledger
+from ledger.checkpoints import load_public_key
 from ledger.settings import default_ledger_url
 from worker import connect
 
@@ -195,6 +198,7 @@ def _print_results(settings: Settings) -> None:
         states = [ledger.state(number) for number in sorted(ledger.grant_numbers())]
         example = grant_no(0)
         rows = history_rows(ledger.history(example))
+        verified = verify_ledger(ledger, load_public_key(settings.signing_key_file))
     total = sum((state.disbursed for state in states), Money(0))
     click.echo("")
     click.echo(grants_table(states))
@@ -203,4 +207,5 @@ def _print_results(settings: Settings) -> None:
     click.echo(f"ledger history of {example}:")
     click.echo(history_table(rows))
     click.echo("")
+    click.echo(f"integrity (grants audit verify): {summary(verified, None, None)}")
     click.echo(f'Temporal Web UI: {settings.ui_url}?query=GrantStage%3D%22closed%22  (filter: GrantStage = "closed")')

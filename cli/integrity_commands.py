@@ -58,12 +58,12 @@ def verify(settings: Settings, grant_no: str | None, against: Path | None, key_f
                 against=exported[0] if exported else None,
                 progress=lambda done: click.echo(f"  verified {done:,} records ...", err=True),
             )
-    click.echo(_summary(report, grant_no, against))
+    click.echo(summary(report, grant_no, against))
     if not report.ok:
         raise SystemExit(VERIFICATION_FAILED)
 
 
-def _summary(report: VerifyReport, grant_no: str | None, against: Path | None) -> str:
+def summary(report: VerifyReport, grant_no: str | None, against: Path | None) -> str:
     if not report.ok:
         lines = [f"ledger verification FAILED: {len(report.problems)} problem(s)"]
         lines += [f"  - {problem}" for problem in report.problems]

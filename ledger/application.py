@@ -15,6 +15,7 @@ from eventsourcing.persistence import JSONTranscoder, RecordConflictError
 
 from domain import rules
 from domain.commands import GrantCommand, SubmitApplication
+from domain.decisions import CollectiveDecision, RecordDecision, decision_id
 from domain.errors import GrantError, GrantNotFoundError
 from domain.grant import Grant, grant_id
 from domain.personal import Beneficiary, BeneficiaryList, Person, RegisterBeneficiaries, beneficiary_list_id
@@ -155,6 +156,30 @@ class GrantLedger(Application[UUID]):
         person.erase(reason, actor, datetime.now(UTC), retention)
         self.save(person)
         self.vault.destroy(person_id)
+
+    def record_decision(self, decision: RecordDecision) -> CollectiveDecision:
+        """Record a body's decision (R5 checked first); the same minutes entered again change nothing."""
+        try:
+            recorded: CollectiveDecision = self.repository.get(decision.decision_id)
+        except AggregateNotFoundError:
+            recorded = CollectiveDecision.record(decision)
+            self.save(recorded)
+            return recorded
+        if recorded.items != list(decision.items) or recorded.held_on != decision.held_on:
+            msg = (
+                f"decision {decision.minutes_ref}: minutes {decision.minutes_ref} of {decision.body} are already "
+                "recorded with other content. Fix: record new minutes under their own reference"
+            )
+            raise GrantError(msg)
+        return recorded
+
+    def decision(self, body: str, minutes_ref: str) -> CollectiveDecision:
+        try:
+            found: CollectiveDecision = self.repository.get(decision_id(body, minutes_ref))
+        except AggregateNotFoundError:
+            msg = f"decision {minutes_ref}: no minutes {minutes_ref} of {body} are recorded. Fix: record them first"
+            raise GrantError(msg) from None
+        return found
 
     def _person_listed(self, person_id: UUID, grant_no: str) -> Person:
         try:

@@ -9,6 +9,7 @@ from typing import Any
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from domain.commands import ApplicationDetails
+from domain.decisions import DecisionItem, DecisionKind, Vote
 from domain.values import Money, Points
 
 
@@ -56,6 +57,35 @@ class ApplicationDetailsAsDict(Transcoding):
         return ApplicationDetails(**data)
 
 
+class DecisionItemAsDict(Transcoding):
+    type = DecisionItem
+    name = "decision_item"
+
+    def encode(self, obj: DecisionItem) -> dict[str, Any]:
+        return {
+            "kind": obj.kind.value,
+            "grant_no": obj.grant_no,
+            "amount": obj.amount,
+            "description": obj.description,
+            "votes": [[member, vote.value] for member, vote in obj.votes],
+        }
+
+    def decode(self, data: dict[str, Any]) -> DecisionItem:
+        return DecisionItem(
+            kind=DecisionKind(data["kind"]),
+            grant_no=data["grant_no"],
+            amount=data["amount"],
+            description=data["description"],
+            votes=tuple((member, Vote(vote)) for member, vote in data["votes"]),
+        )
+
+
 def register_domain_transcodings(transcoder: JSONTranscoder) -> None:
-    for transcoding in (MoneyAsFen(), PointsAsTenths(), DateAsISO(), ApplicationDetailsAsDict()):
+    for transcoding in (
+        MoneyAsFen(),
+        PointsAsTenths(),
+        DateAsISO(),
+        ApplicationDetailsAsDict(),
+        DecisionItemAsDict(),
+    ):
         transcoder.register(transcoding)

@@ -26,6 +26,7 @@ from domain.commands import (
     SubmitApplication,
     SubmitFinalReport,
 )
+from domain.decisions import DecisionItem, DecisionKind, RecordDecision, Vote
 from domain.grant import Grant
 from domain.values import Money, Points
 
@@ -226,3 +227,38 @@ MILESTONES = (
     "evaluated",
     "closed",
 )
+
+
+# Collective decisions (三重一大)
+
+MEMBERS = ("王强", "李明", "张华", "赵丽", "陈刚")
+PAYMENT = Money(5_200_000_00)
+
+
+def decision_item(votes: tuple[tuple[str, Vote], ...] | None = None, **changes: object) -> DecisionItem:
+    fields: dict[str, object] = {
+        "kind": DecisionKind.LARGE_FUND_USE,
+        "grant_no": "HN-2020-ZX-0001",
+        "amount": PAYMENT,
+        "description": "长沙市2020年专项资金拨付",
+        "votes": votes or (("李明", Vote.FOR), ("张华", Vote.FOR), ("赵丽", Vote.FOR), ("王强", Vote.FOR)),
+    }
+    fields.update(changes)
+    return DecisionItem(**fields)  # type: ignore[arg-type]
+
+
+def minutes(**changes: object) -> RecordDecision:
+    fields: dict[str, object] = {
+        "body": "党组会",
+        "held_on": date(2020, 6, 20),
+        "form": "meeting",
+        "minutes_ref": "纪要〔2020〕12号",
+        "chair": "王强",
+        "members": MEMBERS,
+        "present": ("王强", "李明", "张华", "赵丽"),
+        "recused": (),
+        "items": (decision_item(),),
+        "actor": "secretary",
+    }
+    fields.update(changes)
+    return RecordDecision(**fields)  # type: ignore[arg-type]

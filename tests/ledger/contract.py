@@ -29,11 +29,13 @@ from tests.builders import (
     approve,
     close,
     conclude_publicity,
+    decision_item,
     details,
     disburse,
     evaluate,
     final_report,
     lifecycle,
+    minutes,
     notice,
     reject,
     start_publicity,
@@ -253,3 +255,14 @@ class LedgerContract:
         ledger.execute(approve())
 
         assert ledger.execute(submit(command_id="wf/run")) == first
+
+    def test_a_collective_decision_is_recorded_once_and_read_back_whole(self, ledger: GrantLedger) -> None:
+        recorded = ledger.record_decision(minutes())
+        again = ledger.record_decision(minutes())
+        read = ledger.decision("党组会", "纪要〔2020〕12号")
+        assert (again.id, read.id) == (recorded.id, recorded.id)
+        assert read.items == [decision_item()]
+        assert ledger.count_events() == 1
+        with pytest.raises(GrantError, match="already recorded with other content"):
+            ledger.record_decision(minutes(items=(decision_item(amount=Money(1)),)))
+        assert ledger.count_events() == 1

@@ -1,9 +1,14 @@
 """`verify`: prove the ledger was not rewritten, or say precisely where it was.
 
-One streaming pass over the global log in order: each record's hash is recomputed from its stored bytes
-and its grant's previous record (the per-grant chain), fed into a Merkle log, and the log's root is
-compared with every signed checkpoint as the pass reaches its size. Memory grows with the number of
-grants (the tip of each chain), never with the number of records.
+One streaming pass over the global log in order, reading each link with the event row it points at:
+- every record hash the log holds is fed into a Merkle log, whose root is compared with every signed checkpoint
+  as the pass reaches its size (a forged grant whose chain was recomputed, a grant deleted whole, a truncated
+  tail or a restored backup cannot match what was signed);
+- every record's hash is recomputed from its stored bytes and its grant's previous record, and compared with the
+  hash the log holds (an edited, swapped, moved or deleted event).
+The tips of recently seen chains are kept in a bounded cache; a chain that fell out of it resumes from the hash
+the log holds for its previous record, which this pass has already checked. So memory stays flat however many
+records and grants the ledger holds.
 """
 
 from __future__ import annotations
@@ -21,10 +26,11 @@ from domain.errors import GrantNotFoundError
 from domain.grant import grant_id
 from ledger.application import GrantLedger
 from ledger.checkpoints import Checkpoint, is_signed_by
-from ledger.integrity import GENESIS, StoredRecord, record_hash
+from ledger.integrity import GENESIS, LogRecord, hash_of_record, record_prefix, topic_field
 from ledger.merkle import MerkleLog
 
 PROGRESS_EVERY = 100_000
+TIPS_KEPT = 50_000  # chains whose tip is kept in memory; a forgotten one costs one query when it resumes
 
 
 @dataclass(frozen=True)
@@ -53,82 +59,25 @@ class VerifyReport:
         return not self.problems
 
 
-@dataclass
-class _Chains:
-    """The tip of every grant's chain seen so far, and each grant's number for messages."""
-
-    tips: dict[UUID, tuple[int, bytes]] = field(default_factory=dict)
-    names: dict[UUID, str] = field(default_factory=dict)
-
-    def name(self, originator: UUID) -> str:
-        return f"grant {self.names[originator]}" if originator in self.names else f"record {originator}"
-
-    def check(self, record: StoredRecord, report: VerifyReport) -> bytes:
-        """Check one record against its chain; return the hash the log must contain for it."""
-        link = record.link
-        where = f"{self.name(link.originator_id)} version {link.version} (log position {link.position})"
-        if record.state is None or record.topic is None:
-            report.problems.append(Problem("record deleted", where, "a stored event", "none (its row is gone)"))
-            return link.hash
-        if link.version == 1:
-            self.names[link.originator_id] = _grant_no(record.state) or str(link.originator_id)
-            where = f"{self.name(link.originator_id)} version 1 (log position {link.position})"
-        last_version, previous = self.tips.get(link.originator_id, (0, GENESIS))
-        if link.version != last_version + 1:
-            report.problems.append(
-                Problem("chain out of order", where, f"version {last_version + 1} next", f"version {link.version}")
-            )
-        computed = record_hash(link.originator_id, link.version, record.topic, record.state, previous)
-        if computed != link.hash:
-            report.problems.append(
-                Problem("stored record changed", where, f"hash {computed.hex()[:16]}", f"{link.hash.hex()[:16]}")
-            )
-        self.tips[link.originator_id] = (link.version, computed)
-        return computed
-
-
 def verify_ledger(
     ledger: GrantLedger,
     public_key: Ed25519PublicKey,
     against: Checkpoint | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> VerifyReport:
-    """Check every chain, the Merkle log and every checkpoint (and one kept outside, if given)."""
+    """Check the Merkle log against every checkpoint (and one kept outside, if given), and every chain."""
     started = time.perf_counter()
     report = VerifyReport()
     checkpoints = ledger.checkpoints()
     report.checkpoints = len(checkpoints)
-    _check_signatures([*checkpoints, *([against] if against else [])], public_key, report)
-    by_size = _by_size([*checkpoints, *([against] if against else [])], report)
-    chains, log = _Chains(), MerkleLog()
-    for record in ledger.integrity.records_after(0):
-        if record.link.position != log.size + 1:
-            report.problems.append(
-                Problem(
-                    "log position missing",
-                    f"log position {log.size + 1}",
-                    f"position {log.size + 1}",
-                    f"position {record.link.position} next",
-                )
-            )
-        log.append(chains.check(record, report))
-        _compare_roots(log, by_size.pop(log.size, []), report)
-        if progress is not None and log.size % PROGRESS_EVERY == 0:
-            progress(log.size)
-    for size, claimed in sorted(by_size.items()):
+    claimed = [*checkpoints, *([against] if against else [])]
+    _check_signatures(claimed, public_key, report)
+    report.records, report.grants = _check_log(ledger, _by_size(claimed, report), report, progress)
+    unlinked = [] if ledger.integrity.event_count() == report.records else ledger.integrity.unlinked_events()
+    for originator, version in unlinked:
         report.problems.append(
-            Problem(
-                "log truncated",
-                f"{claimed[0].describe()}",
-                f"at least {size} records",
-                f"{log.size} records in the ledger",
-            )
+            Problem("event outside the chain", f"{_name(ledger, originator)} version {version}", "a chain link", "none")
         )
-    for originator, version in ledger.integrity.unlinked_events():
-        report.problems.append(
-            Problem("event outside the chain", f"{chains.name(originator)} version {version}", "a chain link", "none")
-        )
-    report.records, report.grants = log.size, len(chains.tips)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -136,15 +85,123 @@ def verify_ledger(
 def verify_grant(ledger: GrantLedger, grant_no: str) -> VerifyReport:
     """Check one grant's chain only (quick; the full `verify_ledger` also proves nothing else was removed)."""
     started = time.perf_counter()
-    report, chains = VerifyReport(grants=1), _Chains()
     records = ledger.integrity.records_of(grant_id(grant_no))
     if not records:
         raise GrantNotFoundError(grant_no)
+    report = VerifyReport(grants=1, records=len(records))
+    chains, last_version, previous = _Chains(ledger, report), 0, GENESIS
     for record in records:
-        chains.check(record, report)
-    report.records = len(records)
+        link, originator = record.link, str(record.link.originator_id)
+        chains.raw_ids[originator] = record_prefix(link.originator_id.bytes)
+        row = (link.position, link.hash, originator, link.version, originator, link.version, record.topic, record.state)
+        chains.irregular(row, last_version, previous)
+        last_version, previous = link.version, link.hash
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _check_log(
+    ledger: GrantLedger,
+    by_size: dict[int, list[Checkpoint]],
+    report: VerifyReport,
+    progress: Callable[[int], None] | None,
+) -> tuple[int, int]:
+    """The pass itself. Its loop is flat on purpose: it runs a million times, and only the rare paths call out."""
+    log, chains, count = MerkleLog(), _Chains(ledger, report), 0
+    tips, raw_ids, topics = chains.tips, chains.raw_ids, chains.topics  # raw_ids: each grant's record prefix
+    for record in ledger.integrity.log_records():
+        position, stored, originator, version, event_originator, event_version, topic, state = record
+        count += 1
+        if position != count:
+            expected, found = f"position {count}", f"position {position} next"
+            report.problems.append(Problem("log position missing", f"log position {count}", expected, found))
+        log.append(stored)
+        tip = tips.pop(originator, None)  # re-inserted below: the most recently seen chains come last
+        last_version, previous = tip if tip is not None else chains.resume(originator, version)
+        if (
+            type(state) is bytes
+            and version == last_version + 1
+            and event_originator == originator
+            and event_version == version
+        ):
+            topic_bytes = topics.get(topic) or chains.encode(topic)  # type: ignore[arg-type]
+            if hash_of_record(raw_ids[originator], version, topic_bytes, state, previous) != stored:
+                chains.changed(record, previous)
+        else:
+            chains.irregular(record, last_version, previous)
+        tips[originator] = (version, stored)
+        if len(tips) > TIPS_KEPT:
+            chains.forget_oldest()
+        if count in by_size:
+            _compare_roots(log, by_size.pop(count), report)
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count)
+    for size, unmatched in sorted(by_size.items()):
+        expected, found = f"at least {size} records", f"{count} records in the ledger"
+        report.problems.append(Problem("log truncated", unmatched[0].describe(), expected, found))
+    return count, chains.grants
+
+
+class _Chains:
+    """The tips of the chains seen lately (grant id -> version, hash), and what happens off the common path."""
+
+    def __init__(self, ledger: GrantLedger, report: VerifyReport) -> None:
+        self.ledger, self.report = ledger, report
+        self.tips: dict[str, tuple[int, bytes]] = {}
+        self.raw_ids: dict[str, bytes] = {}
+        self.topics: dict[str, bytes] = {}
+        self.grants = 0
+
+    def resume(self, originator: str, version: int) -> tuple[int, bytes]:
+        """A chain not in memory: a new grant, or one forgotten (resumed from the hash the log holds)."""
+        self.raw_ids[originator] = record_prefix(UUID(originator).bytes)
+        if version == 1:
+            self.grants += 1
+            return 0, GENESIS
+        previous = self.ledger.integrity.stored_hash(originator, version - 1)
+        return (version - 1, previous) if previous is not None else (0, GENESIS)
+
+    def forget_oldest(self) -> None:
+        oldest = next(iter(self.tips))
+        del self.tips[oldest], self.raw_ids[oldest]
+
+    def encode(self, topic: str) -> bytes:
+        self.topics[topic] = encoded = topic_field(topic.encode())
+        return encoded
+
+    def changed(self, record: LogRecord, previous: bytes) -> None:
+        position, stored, originator, version, _, _, topic, state = record
+        computed = hash_of_record(
+            self.raw_ids[originator], version, topic_field((topic or "").encode()), state or b"", previous
+        )
+        expected = f"hash {computed.hex()[:16]}"
+        self._problem("stored record changed", originator, version, position, expected, stored.hex()[:16])
+
+    def irregular(self, record: LogRecord, last_version: int, previous: bytes) -> None:
+        """A record off the common path: deleted, moved, out of order, or stored as something other than bytes."""
+        position, stored, originator, version, event_originator, event_version, topic, state = record
+        if state is None or topic is None:
+            self._problem("record deleted", originator, version, position, "a stored event", "none")
+            return
+        if event_originator != originator or event_version != version:
+            found = f"the row of {event_originator} version {event_version}"
+            self._problem("stored record moved", originator, version, position, "its own event row", found)
+            return
+        if version != last_version + 1:
+            expected = f"version {last_version + 1} next"
+            self._problem("chain out of order", originator, version, position, expected, f"version {version}")
+        stored_bytes = state if isinstance(state, bytes) else str(state).encode()
+        if (
+            hash_of_record(self.raw_ids[originator], version, topic_field(topic.encode()), stored_bytes, previous)
+            != stored
+        ):
+            self.changed((position, stored, originator, version, None, None, topic, stored_bytes), previous)
+
+    def _problem(  # noqa: PLR0913, PLR0917 - where and what, for the message
+        self, what: str, originator: str, version: int, position: int, expected: str, found: str
+    ) -> None:
+        where = f"{_name(self.ledger, UUID(originator))} version {version} (log position {position})"
+        self.report.problems.append(Problem(what, where, expected, found))
 
 
 def _check_signatures(checkpoints: Iterable[Checkpoint], public_key: Ed25519PublicKey, report: VerifyReport) -> None:
@@ -179,7 +236,7 @@ def _by_size(checkpoints: Iterable[Checkpoint], report: VerifyReport) -> dict[in
 
 
 def _compare_roots(log: MerkleLog, checkpoints: list[Checkpoint], report: VerifyReport) -> None:
-    root = log.root() if checkpoints else b""
+    root = log.root()
     for checkpoint in checkpoints:
         if checkpoint.root != root:
             report.problems.append(
@@ -190,6 +247,13 @@ def _compare_roots(log: MerkleLog, checkpoints: list[Checkpoint], report: Verify
                     f"root {root.hex()[:16]} over the ledger's first {log.size} records",
                 )
             )
+
+
+def _name(ledger: GrantLedger, originator: UUID) -> str:
+    records = ledger.integrity.records_of(originator)
+    first = next((record.state for record in records if record.link.version == 1), None)
+    grant_no = _grant_no(first) if first else None
+    return f"grant {grant_no}" if grant_no else f"record {originator}"
 
 
 def _grant_no(state: bytes) -> str | None:

@@ -93,7 +93,7 @@ def verify_grant(ledger: GrantLedger, grant_no: str) -> VerifyReport:
     for record in records:
         link, originator = record.link, str(record.link.originator_id)
         chains.raw_ids[originator] = record_prefix(link.originator_id.bytes)
-        row = (link.position, link.hash, originator, link.version, originator, link.version, record.topic, record.state)
+        row = (link.position, link.hash, originator, link.version, record.topic, record.state)
         chains.irregular(row, last_version, previous)
         last_version, previous = link.version, link.hash
     report.seconds = time.perf_counter() - started
@@ -110,20 +110,15 @@ def _check_log(
     log, chains, count = MerkleLog(), _Chains(ledger, report), 0
     tips, raw_ids, topics = chains.tips, chains.raw_ids, chains.topics  # raw_ids: each grant's record prefix
     for record in ledger.integrity.log_records():
-        position, stored, originator, version, event_originator, event_version, topic, state = record
+        position, stored, originator, version, topic, state = record
         count += 1
         if position != count:
             expected, found = f"position {count}", f"position {position} next"
             report.problems.append(Problem("log position missing", f"log position {count}", expected, found))
-        log.append(stored)
+        log.append_leaf_hash(stored)
         tip = tips.pop(originator, None)  # re-inserted below: the most recently seen chains come last
         last_version, previous = tip if tip is not None else chains.resume(originator, version)
-        if (
-            type(state) is bytes
-            and version == last_version + 1
-            and event_originator == originator
-            and event_version == version
-        ):
+        if type(state) is bytes and version == last_version + 1:
             topic_bytes = topics.get(topic) or chains.encode(topic)  # type: ignore[arg-type]
             if hash_of_record(raw_ids[originator], version, topic_bytes, state, previous) != stored:
                 chains.changed(record, previous)
@@ -170,7 +165,7 @@ class _Chains:
         return encoded
 
     def changed(self, record: LogRecord, previous: bytes) -> None:
-        position, stored, originator, version, _, _, topic, state = record
+        position, stored, originator, version, topic, state = record
         computed = hash_of_record(
             self.raw_ids[originator], version, topic_field((topic or "").encode()), state or b"", previous
         )
@@ -178,14 +173,10 @@ class _Chains:
         self._problem("stored record changed", originator, version, position, expected, stored.hex()[:16])
 
     def irregular(self, record: LogRecord, last_version: int, previous: bytes) -> None:
-        """A record off the common path: deleted, moved, out of order, or stored as something other than bytes."""
-        position, stored, originator, version, event_originator, event_version, topic, state = record
+        """A record off the common path: deleted or moved, out of order, or stored as something other than bytes."""
+        position, stored, originator, version, topic, state = record
         if state is None or topic is None:
-            self._problem("record deleted", originator, version, position, "a stored event", "none")
-            return
-        if event_originator != originator or event_version != version:
-            found = f"the row of {event_originator} version {event_version}"
-            self._problem("stored record moved", originator, version, position, "its own event row", found)
+            self._problem("record deleted", originator, version, position, "its stored event", "none")
             return
         if version != last_version + 1:
             expected = f"version {last_version + 1} next"
@@ -195,7 +186,7 @@ class _Chains:
             hash_of_record(self.raw_ids[originator], version, topic_field(topic.encode()), stored_bytes, previous)
             != stored
         ):
-            self.changed((position, stored, originator, version, None, None, topic, stored_bytes), previous)
+            self.changed((position, stored, originator, version, topic, stored_bytes), previous)
 
     def _problem(  # noqa: PLR0913, PLR0917 - where and what, for the message
         self, what: str, originator: str, version: int, position: int, expected: str, found: str

@@ -87,7 +87,7 @@ class GrantLedger(Application[UUID]):
         latest = self.integrity.latest_checkpoint()
         log = MerkleLog() if latest is None else MerkleLog.from_frontier(latest.tree_size, _split(latest.frontier))
         for link in self.integrity.links_after(log.size):
-            log.append(link.hash)
+            log.append_leaf_hash(link.hash)
         if latest is not None and log.size == latest.tree_size:
             return _checkpoint(latest)
         checkpoint = self._signer.sign(log.size, log.root(), datetime.now(UTC), reason)

@@ -13,11 +13,16 @@ from dataclasses import dataclass
 from uuid import UUID
 
 GENESIS = bytes(32)  # the "previous hash" of a grant's first record
-RECORD_DOMAIN = b"grant-ledger/record/v1\x00"  # so a record hash can never be mistaken for another hash
+# A record's hash is the RFC 6962 leaf hash (0x00 prefix) of the record's encoding, which begins with this tag:
+# the same hash links the grant's chain and is the record's leaf in the global Merkle log.
+RECORD_DOMAIN = b"\x00grant-ledger/record/v1\x00"
 
 
 def record_hash(originator_id: UUID, version: int, topic: str, state: bytes, previous: bytes) -> bytes:
-    """SHA-256 over the record's fields, each length-prefixed so that no two records encode alike."""
+    """SHA-256 over the record's fields, each length-prefixed so that no two records encode alike.
+
+    It is also the record's Merkle leaf hash (ledger/merkle.py), so verifying a record costs one hash, not two.
+    """
     return hash_of_record(record_prefix(originator_id.bytes), version, topic_field(topic.encode()), state, previous)
 
 
@@ -49,10 +54,10 @@ class ChainLink:
 
 
 # One place of the global log, as the verifier streams it: position, the hash the log holds, the record it
-# names (originator id as text: hex in SQLite, a UUID in PostgreSQL; version), then the event row found at its
-# notification id (originator, version, topic and stored bytes; None where the row is gone). A tuple, not an
-# object: the verifier reads a million of them.
-LogRecord = tuple[int, bytes, str, int, str | None, int | None, str | None, bytes | None]
+# names (originator id as text: hex in SQLite, a UUID in PostgreSQL; version), then that record's stored event
+# (topic and stored bytes; None where no such event is at its notification id). A tuple, not an object: the
+# verifier reads a million of them.
+LogRecord = tuple[int, bytes, str, int, str | None, bytes | None]
 
 
 @dataclass(frozen=True)

@@ -88,10 +88,10 @@ SELECT_LINKS = (
     "WHERE position > {p} ORDER BY position LIMIT {p}"
 )
 SELECT_EVENT_COUNT = "SELECT COUNT(*) AS count FROM {events}"
-SELECT_LOG_RECORDS = (
-    "SELECT l.position, l.record_hash, l.originator_id, l.originator_version, "
-    "e.originator_id AS event_originator_id, e.originator_version AS event_version, e.topic, e.state "
+SELECT_LOG_RECORDS = (  # an event row that is not the one its link names (moved, deleted) joins as NULL
+    "SELECT l.position, l.record_hash, l.originator_id, l.originator_version, e.topic, e.state "
     "FROM {links} l LEFT JOIN {events} e ON e.{event_key} = l.notification_id "
+    "AND e.originator_id = l.originator_id AND e.originator_version = l.originator_version "
     "WHERE l.position > {p} ORDER BY l.position LIMIT {p}"
 )
 SELECT_RECORDS_OF = (
@@ -420,17 +420,8 @@ class ChainedPostgresApplicationRecorder(LedgerRecorder, PostgresApplicationReco
 
     def _log_records(self, rows: list[Any]) -> Iterable[LogRecord]:
         """UUIDs as text, as the verifier keys its chains."""
-        for position, stored, originator, version, event_originator, event_version, topic, state in rows:
-            yield (
-                position,
-                bytes(stored),
-                str(originator),
-                version,
-                None if event_originator is None else str(event_originator),
-                event_version,
-                topic,
-                None if state is None else bytes(state),
-            )
+        for position, stored, originator, version, topic, state in rows:
+            yield (position, bytes(stored), str(originator), version, topic, None if state is None else bytes(state))
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: object

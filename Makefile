@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-fast lint up down clean
+.PHONY: setup demo test test-fast lint up down clean chromium
 
 setup: $(STAMP)
 
@@ -18,8 +18,12 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/grants demo $(if $(KEEP),--keep)
 
-test: setup lint
+test: setup lint chromium
 	$(BIN)/pytest
+
+# The Web UI test drives headless Chromium; Debian's package (and a CJK font, so screenshots read) when missing.
+chromium:
+	command -v chromium >/dev/null || { apt-get update && apt-get install -y chromium fonts-wqy-zenhei; }
 
 lint: setup
 	$(BIN)/ruff check .

@@ -30,7 +30,7 @@ from ledger.integrity import GENESIS, LogRecord, hash_of_record, record_prefix, 
 from ledger.merkle import MerkleLog
 
 PROGRESS_EVERY = 100_000
-TIPS_KEPT = 50_000  # chains whose tip is kept in memory; a forgotten one costs one query when it resumes
+TIPS_KEPT = 10_000  # chains whose tip is kept in memory; a forgotten one costs one query when it resumes
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Problem:
 
 @dataclass
 class VerifyReport:
-    grants: int = 0
+    chains: int = 0  # one per aggregate: grants, decisions, beneficiary lists, people
     records: int = 0
     checkpoints: int = 0
     seconds: float = 0.0
@@ -72,7 +72,7 @@ def verify_ledger(
     report.checkpoints = len(checkpoints)
     claimed = [*checkpoints, *([against] if against else [])]
     _check_signatures(claimed, public_key, report)
-    report.records, report.grants = _check_log(ledger, _by_size(claimed, report), report, progress)
+    report.records, report.chains = _check_log(ledger, _by_size(claimed, report), report, progress)
     unlinked = [] if ledger.integrity.event_count() == report.records else ledger.integrity.unlinked_events()
     for originator, version in unlinked:
         report.problems.append(
@@ -88,7 +88,7 @@ def verify_grant(ledger: GrantLedger, grant_no: str) -> VerifyReport:
     records = ledger.integrity.records_of(grant_id(grant_no))
     if not records:
         raise GrantNotFoundError(grant_no)
-    report = VerifyReport(grants=1, records=len(records))
+    report = VerifyReport(chains=1, records=len(records))
     chains, last_version, previous = _Chains(ledger, report), 0, GENESIS
     for record in records:
         link, originator = record.link, str(record.link.originator_id)
@@ -134,7 +134,7 @@ def _check_log(
     for size, unmatched in sorted(by_size.items()):
         expected, found = f"at least {size} records", f"{count} records in the ledger"
         report.problems.append(Problem("log truncated", unmatched[0].describe(), expected, found))
-    return count, chains.grants
+    return count, chains.count
 
 
 class _Chains:
@@ -145,13 +145,13 @@ class _Chains:
         self.tips: dict[str, tuple[int, bytes]] = {}
         self.raw_ids: dict[str, bytes] = {}
         self.topics: dict[str, bytes] = {}
-        self.grants = 0
+        self.count = 0  # chains begun: grants, decisions, lists, people
 
     def resume(self, originator: str, version: int) -> tuple[int, bytes]:
         """A chain not in memory: a new grant, or one forgotten (resumed from the hash the log holds)."""
         self.raw_ids[originator] = record_prefix(UUID(originator).bytes)
         if version == 1:
-            self.grants += 1
+            self.count += 1
             return 0, GENESIS
         previous = self.ledger.integrity.stored_hash(originator, version - 1)
         return (version - 1, previous) if previous is not None else (0, GENESIS)

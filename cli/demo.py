@@ -38,6 +38,7 @@ from domain.commands import (
     SubmitApplication,
     SubmitFinalReport,
 )
+from domain.decisions import DecisionItem, DecisionKind, RecordDecision, Vote
 from domain.state import GrantState
 from domain.values import Money, Points
 from ledger.application import open_ledger
@@ -75,6 +76,40 @@ CITY_GRANTS = (
 TOTAL_YUAN = 51_660_000  # 5166 万元 [seed 000]
 
 
+PARTY_GROUP = ("康代四", "李明", "张华", "赵丽", "陈刚")  # the association's 党组; the chair first
+MINUTES_REF = "湘计生协党组纪要〔2020〕12号"
+DECISION_REF = f"党组会:{MINUTES_REF}"
+
+
+def collective_decision() -> RecordDecision:
+    """The 党组会 of 20 June 2020: every city grant as a major project, and its money as large-amount fund use."""
+    chair, *others = PARTY_GROUP
+    votes = tuple((member, Vote.FOR) for member in [*others[:3], chair])  # 陈刚 absent; the chair states last
+    items = tuple(
+        DecisionItem(
+            kind=kind,
+            grant_no=grant_no(index),
+            amount=Money(city.yuan * 100),
+            description=f"{city.city} 2020年专项资金{'项目安排' if kind is DecisionKind.MAJOR_PROJECT else '拨付'}",
+            votes=votes,
+        )
+        for index, city in enumerate(CITY_GRANTS)
+        for kind in (DecisionKind.MAJOR_PROJECT, DecisionKind.LARGE_FUND_USE)
+    )
+    return RecordDecision(
+        body="党组会",
+        held_on=date(2020, 6, 20),
+        form="meeting",
+        minutes_ref=MINUTES_REF,
+        chair=chair,
+        members=PARTY_GROUP,
+        present=PARTY_GROUP[:4],
+        recused=(),
+        items=items,
+        actor="省计生协 办公室",
+    )
+
+
 def grant_no(index: int) -> str:
     return f"HN-2020-ZX-{index + 1:04d}"
 
@@ -98,7 +133,7 @@ def lifecycle(index: int, city: CityGrant) -> list[GrantCommand]:
     )
     return [
         SubmitApplication(grant_no=number, actor=applicant, details=details),
-        ApproveApplication(grant_no=number, actor=approver, approved=amount, opinion="同意"),
+        ApproveApplication(grant_no=number, actor=approver, approved=amount, opinion="同意", decision_ref=DECISION_REF),
         RecordNotice(
             grant_no=number,
             actor=finance,
@@ -110,7 +145,12 @@ def lifecycle(index: int, city: CityGrant) -> list[GrantCommand]:
         ),
         AcknowledgeNotice(grant_no=number, actor=recipient),
         RecordDisbursement(
-            grant_no=number, actor=recipient, amount=first_tranche, paid_on=date(2020, 7, 15), payee=details.recipient
+            grant_no=number,
+            actor=recipient,
+            amount=first_tranche,
+            paid_on=date(2020, 7, 15),
+            payee=details.recipient,
+            decision_ref=DECISION_REF,
         ),
         RecordDisbursement(
             grant_no=number,
@@ -118,6 +158,7 @@ def lifecycle(index: int, city: CityGrant) -> list[GrantCommand]:
             amount=amount - first_tranche,
             paid_on=date(2020, 9, 30),
             payee=details.recipient,
+            decision_ref=DECISION_REF,
         ),
         StartPublicity(
             grant_no=number,
@@ -177,6 +218,11 @@ def run_demo(settings: Settings, *, keep: bool) -> None:
     try:
         click.echo(
             f"running {len(CITY_GRANTS)} city grants of the 2020 transfer ({TOTAL_YUAN:,} yuan) through six stages:"
+        )
+        with open_ledger(settings.ledger_url) as ledger:
+            recorded = ledger.record_decision(collective_decision())
+        click.echo(
+            f"  collective decision {MINUTES_REF} (党组会, {recorded.held_on}) recorded: {len(recorded.items)} items"
         )
         asyncio.run(_play_on(settings))
         _print_results(settings)

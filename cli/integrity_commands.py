@@ -72,7 +72,7 @@ def summary(report: VerifyReport, grant_no: str | None, against: Path | None) ->
         return f"verified grant {grant_no}: {report.records} records, hash chain intact ({report.seconds:.2f} s)"
     held = f", and the checkpoint in {against}" if against else ""
     return (
-        f"verified: {report.grants} grants, {report.records} records, every hash chain intact; "
+        f"verified: {report.records} records in {report.chains} hash chains, every chain intact; "
         f"the Merkle log matches {report.checkpoints} signed checkpoint(s){held} ({report.seconds:.2f} s)"
     )
 

@@ -20,6 +20,7 @@ import click
 
 from audit.history import history_rows
 from cli import demo as demo_scenario
+from cli.decision_commands import decision
 from cli.errors import USAGE_ERROR, fail, refusals_fail
 from cli.gateway import GrantGateway, WorkerUnavailableError
 from cli.integrity_commands import audit, ledger_group
@@ -54,6 +55,7 @@ from worker import main as worker_main
 from workflows.grant_lifecycle import workflow_id_for
 
 T = TypeVar("T")
+DECISION_HELP = "The collective decision (三重一大) it rests on, as BODY:MINUTES (see `grants decision record`)."
 
 
 def settings_of(ctx: click.Context) -> Settings:
@@ -199,13 +201,16 @@ def apply(
 @click.argument("grant_no")
 @click.option("--amount", required=True, type=YUAN, help="Approved amount in yuan (at most the requested).")
 @click.option("--opinion", default="", help="Review opinion.")
+@click.option("--decision", "decision_ref", default="", help=DECISION_HELP)
 @click.pass_context
-def approve(ctx: click.Context, grant_no: str, amount: Money, opinion: str) -> None:
-    """Approve the application, possibly for less than requested."""
+def approve(ctx: click.Context, grant_no: str, amount: Money, opinion: str, decision_ref: str) -> None:
+    """Approve the application, possibly for less than requested (a major project on a collective decision)."""
     execute(
         ctx,
         grant_no,
-        lambda actor: ApproveApplication(grant_no=grant_no, actor=actor, approved=amount, opinion=opinion),
+        lambda actor: ApproveApplication(
+            grant_no=grant_no, actor=actor, approved=amount, opinion=opinion, decision_ref=decision_ref
+        ),
         "application approved",
     )
 
@@ -267,14 +272,23 @@ def acknowledge(ctx: click.Context, grant_no: str) -> None:
 @click.option("--paid-on", required=True, type=DATE)
 @click.option("--payee", required=True)
 @click.option("--voucher", default="", help="Payment voucher number.")
+@click.option("--decision", "decision_ref", default="", help=DECISION_HELP)
 @click.pass_context
-def disburse(ctx: click.Context, grant_no: str, amount: Money, paid_on: date, payee: str, voucher: str) -> None:
-    """Record one tranche paid out (拨付)."""
+def disburse(
+    ctx: click.Context, grant_no: str, amount: Money, paid_on: date, payee: str, voucher: str, decision_ref: str
+) -> None:
+    """Record one tranche paid out (拨付); a large one rests on a collective decision taken before it."""
     execute(
         ctx,
         grant_no,
         lambda actor: RecordDisbursement(
-            grant_no=grant_no, actor=actor, amount=amount, paid_on=paid_on, payee=payee, voucher=voucher
+            grant_no=grant_no,
+            actor=actor,
+            amount=amount,
+            paid_on=paid_on,
+            payee=payee,
+            voucher=voucher,
+            decision_ref=decision_ref,
         ),
         f"disbursement of {amount.yuan()} yuan recorded",
     )
@@ -395,6 +409,7 @@ def list_grants(ctx: click.Context) -> None:
 grants.add_command(audit)
 grants.add_command(ledger_group)
 grants.add_command(beneficiaries)
+grants.add_command(decision)
 grants.add_command(erase_person)
 grants.add_command(stuck)
 

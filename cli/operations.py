@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
-from temporalio.client import Client, WorkflowExecution, WorkflowHandle
+from temporalio.client import Client, WorkflowExecution, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from cli.settings import Settings
@@ -101,7 +101,7 @@ async def _inspect(client: Client, execution: WorkflowExecution, ui_url: str) ->
     for pending in description.raw_description.pending_activities:
         if pending.attempt <= 1 and not pending.HasField("last_failure"):
             continue  # running for the first time: not stuck yet
-        since = pending.scheduled_time.ToDatetime(tzinfo=UTC) if pending.HasField("scheduled_time") else now_utc()
+        since = await _first_scheduled(handle, pending.activity_id) or execution.start_time
         failure = pending.last_failure.message if pending.HasField("last_failure") else None
         found.append(
             stuck(f"ledger step failing: {pending.activity_type.name}", since, failure, attempts=pending.attempt)
@@ -109,11 +109,20 @@ async def _inspect(client: Client, execution: WorkflowExecution, ui_url: str) ->
     return found
 
 
+async def _first_scheduled(handle: WorkflowHandle[Any, Any], activity_id: str) -> datetime | None:
+    """When the step was first scheduled: a pending activity only tells when its *next* attempt is."""
+    async for event in handle.fetch_history_events():
+        scheduled = event.activity_task_scheduled_event_attributes
+        if event.HasField("activity_task_scheduled_event_attributes") and scheduled.activity_id == activity_id:
+            return event.event_time.ToDatetime(tzinfo=UTC)
+    return None
+
+
 async def _status(handle: WorkflowHandle[Any, Any]) -> GrantState | None:
     try:
         state: GrantState | None = await asyncio.wait_for(handle.query(GrantLifecycle.status), timeout=10)
-    except (RPCError, TimeoutError):
-        return None
+    except (RPCError, TimeoutError, WorkflowQueryFailedError):
+        return None  # no worker answered: report what visibility knows
     return state
 
 

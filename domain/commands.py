@@ -90,6 +90,7 @@ class SubmitApplication(GrantCommand):
 class ApproveApplication(GrantCommand):
     approved: Money
     opinion: str = ""
+    decision_ref: str = ""  # `BODY:MINUTES` of the collective decision a major project needs (R3)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -134,6 +135,7 @@ class RecordDisbursement(GrantCommand):
     paid_on: date
     payee: str
     voucher: str = ""
+    decision_ref: str = ""  # `BODY:MINUTES` of the collective decision a large payment needs (R3, R4)
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -158,10 +158,10 @@ class CollectiveDecision(Aggregate):
         self.body, self.minutes_ref, self.held_on = body, minutes_ref, held_on
         self.present, self.recused, self.items = present, recused, items
 
-    def authorises(self, kind: DecisionKind, grant_no: str, amount: Money, before: date) -> bool:
+    def authorises(self, kind: str, grant_no: str, amount: Money, before: date) -> bool:
         """Whether an item carried here covers `kind` for this grant and amount, decided before `before`."""
         return self.held_on < before and any(
-            item.kind is kind and item.grant_no == grant_no and (item.amount is None or item.amount >= amount)
+            item.kind == kind and item.grant_no == grant_no and (item.amount is None or item.amount >= amount)
             for item in self.items
         )
 

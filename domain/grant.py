@@ -27,8 +27,9 @@ from domain.commands import (
     SubmitFinalReport,
 )
 from domain.deadlines import DeadlineKind, MissedDeadline
+from domain.oversight import DEFAULT_FUND_RULES, Authorisation, FundRules
 from domain.stages import Stage
-from domain.state import GrantState
+from domain.state import GrantState, Payment
 from domain.values import Money, Points
 
 GRANT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:grant-ledger:grant")
@@ -70,13 +71,19 @@ class Grant(Aggregate):
         if command_id:
             self._versions_by_command[command_id] = version
 
-    def execute(self, command: GrantCommand, at: datetime) -> None:  # noqa: C901 - one line per command
-        """Check `command` against the rules at time `at`, then record its event."""
-        rules.check(self.state, command, at)
+    def execute(  # noqa: C901 - one line per command
+        self,
+        command: GrantCommand,
+        at: datetime,
+        decision: Authorisation | None = None,
+        fund_rules: FundRules = DEFAULT_FUND_RULES,
+    ) -> None:
+        """Check `command` against the rules at time `at` (and the decision it names), then record its event."""
+        rules.check(self.state, command, at, decision, fund_rules)
         actor, command_id = command.actor, command.command_id
         match command:
             case ApproveApplication():
-                self._application_approved(command.approved, command.opinion, actor, command_id)
+                self._application_approved(command.approved, command.opinion, command.decision_ref, actor, command_id)
             case RejectApplication():
                 self._application_rejected(command.reason, actor, command_id)
             case RecordNotice():
@@ -93,7 +100,13 @@ class Grant(Aggregate):
                 self._notice_acknowledged(actor, command_id)
             case RecordDisbursement():
                 self._disbursement_recorded(
-                    command.amount, command.paid_on, command.payee, command.voucher, actor, command_id
+                    command.amount,
+                    command.paid_on,
+                    command.payee,
+                    command.voucher,
+                    command.decision_ref,
+                    actor,
+                    command_id,
                 )
             case StartPublicity():
                 self._publicity_started(command.starts_on, command.ends_on, command.place, actor, command_id)
@@ -123,7 +136,9 @@ class Grant(Aggregate):
     # history must never be refused by a rule that changed later.
 
     @event("ApplicationApproved")
-    def _application_approved(self, approved: Money, opinion: str, actor: str, command_id: str) -> None:
+    def _application_approved(
+        self, approved: Money, opinion: str, decision_ref: str, actor: str, command_id: str
+    ) -> None:
         self._advance(command_id, stage=Stage.APPROPRIATION, approved=approved)
 
     @event("ApplicationRejected")
@@ -149,9 +164,21 @@ class Grant(Aggregate):
 
     @event("DisbursementRecorded")
     def _disbursement_recorded(
-        self, amount: Money, paid_on: date, payee: str, voucher: str, actor: str, command_id: str
+        self,
+        amount: Money,
+        paid_on: date,
+        payee: str,
+        voucher: str,
+        decision_ref: str,
+        actor: str,
+        command_id: str,
     ) -> None:
-        self._advance(command_id, disbursed=self._state.disbursed + amount, tranches=self._state.tranches + 1)
+        self._advance(
+            command_id,
+            disbursed=self._state.disbursed + amount,
+            tranches=self._state.tranches + 1,
+            payments=(*self._state.payments, Payment(amount, paid_on, payee, decision_ref)),
+        )
 
     @event("PublicityStarted")
     def _publicity_started(self, starts_on: date, ends_on: date, place: str, actor: str, command_id: str) -> None:

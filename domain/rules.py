@@ -33,6 +33,7 @@ from domain.errors import (
     GrantRuleViolation,
     StageOrderViolation,
 )
+from domain.oversight import DEFAULT_FUND_RULES, Authorisation, FundRules, check_approval, check_payment
 from domain.stages import Rating, Stage
 from domain.state import GrantState
 from domain.values import Points
@@ -59,8 +60,18 @@ def is_repeat_application(state: GrantState | None, command: SubmitApplication) 
     return True
 
 
-def check(state: GrantState | None, command: GrantCommand, at: datetime) -> None:
-    """Raise the typed error of the first rule `command` would break at time `at`; return if it may be recorded."""
+def check(
+    state: GrantState | None,
+    command: GrantCommand,
+    at: datetime,
+    decision: Authorisation | None = None,
+    fund_rules: FundRules = DEFAULT_FUND_RULES,
+) -> None:
+    """Raise the typed error of the first rule `command` would break at time `at`; return if it may be recorded.
+
+    `decision` is the collective decision the command names, where the caller could load it; without it, a
+    named decision is taken on trust here and checked by the ledger, which loads it (R3, R4).
+    """
     if isinstance(command, SubmitApplication):
         is_repeat_application(state, command)
         return
@@ -73,6 +84,10 @@ def check(state: GrantState | None, command: GrantCommand, at: datetime) -> None
             "record this step on a new grant, or look the grant up with `grants history`",
         )
     _check_step(state, command, at)
+    if isinstance(command, ApproveApplication):
+        check_approval(state, command, decision, fund_rules)
+    elif isinstance(command, RecordDisbursement):
+        check_payment(state, command, decision, fund_rules)
 
 
 def _check_step(state: GrantState, command: GrantCommand, at: datetime) -> None:

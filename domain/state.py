@@ -20,6 +20,16 @@ class NextStep:
     command: str
 
 
+@dataclass(frozen=True)
+class Payment:
+    """One disbursement as the oversight rules see it (R3, R4)."""
+
+    amount: Money
+    paid_on: date
+    payee: str
+    decision_ref: str = ""
+
+
 @dataclass(frozen=True, kw_only=True)
 class GrantState:
     grant_no: str
@@ -32,6 +42,7 @@ class GrantState:
     notice_acknowledged: bool = False
     disbursed: Money = field(default_factory=Money.zero)
     tranches: int = 0
+    payments: tuple[Payment, ...] = ()
     publicity_ends_on: date | None = None
     money_used: Money | None = None
     score: Points | None = None

@@ -12,12 +12,14 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import JSONTranscoder, RecordConflictError
+from eventsourcing.utils import get_topic
 
 from domain import rules
 from domain.commands import GrantCommand, SubmitApplication
 from domain.decisions import CollectiveDecision, RecordDecision, decision_id
-from domain.errors import GrantError, GrantNotFoundError
+from domain.errors import GrantError, GrantNotFoundError, InvalidInputError
 from domain.grant import Grant, grant_id
+from domain.oversight import DEFAULT_FUND_RULES, FundRules
 from domain.personal import Beneficiary, BeneficiaryList, Person, RegisterBeneficiaries, beneficiary_list_id
 from domain.state import GrantState
 from ledger.checkpoints import Checkpoint, CheckpointFileError, CheckpointSigner
@@ -61,8 +63,9 @@ class GrantLedger(Application[UUID]):
         signer: CheckpointSigner | None = None,
         checkpoint_every: int = CHECKPOINT_EVERY,
         master_key: bytes | None = None,
+        fund_rules: FundRules = DEFAULT_FUND_RULES,
     ) -> None:
-        """A ledger on the store `env` names.
+        """A ledger on the store `env` names, judging steps by `fund_rules`.
 
         With a `signer` it takes signed checkpoints as it goes; with the `master_key` it can record and
         read personal data (without it, personal data reads as sealed).
@@ -72,6 +75,7 @@ class GrantLedger(Application[UUID]):
         if master_key is not None:
             self._vault = PersonalDataVault(master_key, self.integrity)
         self._signer = signer
+        self._fund_rules = fund_rules
         self._checkpoint_every = checkpoint_every
         self._recorded_since_checkpoint = 0
 
@@ -173,6 +177,20 @@ class GrantLedger(Application[UUID]):
             raise GrantError(msg)
         return recorded
 
+    def _named_decision(self, command: GrantCommand) -> CollectiveDecision | None:
+        """The collective decision a step names (`BODY:MINUTES`), loaded so that the rules can check it."""
+        reference = getattr(command, "decision_ref", "")
+        if not reference:
+            return None
+        body, separator, minutes_ref = reference.partition(":")
+        if not separator or not body or not minutes_ref:
+            msg = (
+                f"grant {command.grant_no}: decision {reference!r} is not BODY:MINUTES. "
+                "Fix: name it like 党组会:湘计生协党组纪要〔2020〕12号"
+            )
+            raise InvalidInputError(msg)
+        return self.decision(body, minutes_ref)
+
     def decision(self, body: str, minutes_ref: str) -> CollectiveDecision:
         try:
             found: CollectiveDecision = self.repository.get(decision_id(body, minutes_ref))
@@ -208,15 +226,15 @@ class GrantLedger(Application[UUID]):
 
     def grant_numbers(self) -> list[str]:
         """Every grant in the ledger, in the order they were first recorded."""
-        seen: dict[UUID, str] = {}
+        applications = [get_topic(Grant.ApplicationSubmitted)]  # type: ignore[attr-defined]  # made by @event
+        numbers: list[str] = []
         start = 1
-        while notifications := self.recorder.select_notifications(start=start, limit=500):
+        while notifications := self.recorder.select_notifications(start=start, limit=500, topics=applications):
             for notification in notifications:
                 originator = cast("UUID", notification.originator_id)  # the recorder's ORIGINATOR_ID_TYPE is uuid
-                if notification.originator_version == 1 and originator not in seen:
-                    seen[originator] = self._grant_by_id(originator).state.grant_no
+                numbers.append(self._grant_by_id(originator).state.grant_no)
             start = notifications[-1].id + 1
-        return list(seen.values())
+        return numbers
 
     def count_events(self) -> int:
         return self.recorder.max_notification_id() or 0
@@ -228,7 +246,7 @@ class GrantLedger(Application[UUID]):
         earlier = grant.version_of(command.command_id)
         if earlier is not None:
             return self._state_at(grant, earlier)
-        grant.execute(command, at)
+        grant.execute(command, at, self._named_decision(command), self._fund_rules)
         recordings = self.save(grant)
         self._checkpoint_if_due(command.grant_no, [type(r.domain_event).__name__ for r in recordings])
         return grant.state

@@ -9,6 +9,7 @@ The SQL differs by dialect only; everything else is shared in `LedgerRecorder`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -126,15 +127,19 @@ SELECT_LATEST_CHECKPOINT = (
 
 def chain_links(
     stored_events: Sequence[StoredEvent],
-    notification_ids: Sequence[int],
     first_position: int,
     previous_hash: Callable[[UUID, int], bytes | None],
 ) -> list[ChainLink]:
-    """The links of newly stored records, chained to each grant's previous record."""
+    """The links of newly stored records, chained to each grant's previous record.
+
+    Positions, not notification ids, index the log: PostgreSQL's notification ids may have gaps.
+    """
     latest: dict[UUID, bytes] = {}
     links = []
     for offset, stored in enumerate(stored_events):
-        originator = UUID(str(stored.originator_id))
+        originator = stored.originator_id
+        if not isinstance(originator, UUID):
+            originator = UUID(str(originator))
         version = stored.originator_version
         previous = latest.get(originator)
         if previous is None:
@@ -144,8 +149,36 @@ def chain_links(
             raise ChainBrokenError(msg)
         latest[originator] = record_hash(originator, version, stored.topic, stored.state, previous)
         links.append(ChainLink(first_position + offset, originator, version, latest[originator]))
-    del notification_ids  # positions, not notification ids, index the log: PostgreSQL's ids may have gaps
     return links
+
+
+class _Tips:
+    """The hashes of the records this process wrote last, by grant: the previous hash of its next record.
+
+    Stored records never change, so a remembered (grant, version) -> hash is true for good; it is remembered only
+    once its transaction has committed, so a rolled-back write can never leave a wrong one behind.
+    """
+
+    KEPT = 10_000
+
+    def __init__(self) -> None:
+        self._tips: dict[UUID, tuple[int, bytes]] = {}
+        self._pending = threading.local()
+
+    def previous(self, originator: UUID, version: int) -> bytes | None:
+        tip = self._tips.get(originator)
+        return tip[1] if tip is not None and tip[0] == version else None
+
+    def written(self, links: list[ChainLink]) -> None:
+        self._pending.links = links
+
+    def committed(self) -> None:
+        for link in getattr(self._pending, "links", ()):
+            self._tips.pop(link.originator_id, None)
+            self._tips[link.originator_id] = (link.version, link.hash)
+        self._pending.links = ()
+        while len(self._tips) > self.KEPT:
+            self._tips.pop(next(iter(self._tips)), None)
 
 
 class LedgerRecorder:
@@ -157,8 +190,18 @@ class LedgerRecorder:
     def _encode_id(self, originator_id: UUID) -> object:
         return originator_id
 
+    tips: _Tips
+
+    def _statement(self, template: str) -> str:
+        """A template rendered for these tables, once."""
+        rendered: dict[str, str] = self.__dict__.setdefault("_rendered", {})
+        statement = rendered.get(template)
+        if statement is None:
+            rendered[template] = statement = self.tables.render(template)
+        return statement
+
     def _run(self, cursor: Any, template: str, params: Sequence[object] = ()) -> None:  # noqa: ANN401
-        cursor.execute(self.tables.render(template), params)
+        cursor.execute(self._statement(template), params)
 
     def _write_links(self, cursor: Any, stored_events: Sequence[StoredEvent], ids: Sequence[int]) -> None:  # noqa: ANN401
         """Chain the records just inserted, in their transaction (the events table is locked for writing)."""
@@ -166,14 +209,20 @@ class LedgerRecorder:
         size = int(cursor.fetchone()["size"])
 
         def previous_hash(originator: UUID, version: int) -> bytes | None:
+            known = self.tips.previous(originator, version)
+            if known is not None:
+                return known
             self._run(cursor, SELECT_PREVIOUS_HASH, (self._encode_id(originator), version))
             row = cursor.fetchone()
             return bytes(row["record_hash"]) if row else None
 
-        links = chain_links(stored_events, ids, size + 1, previous_hash)
-        for link, notification_id in zip(links, ids, strict=True):
-            params = (link.position, notification_id, self._encode_id(link.originator_id), link.version, link.hash)
-            self._run(cursor, INSERT_LINK, params)
+        links = chain_links(stored_events, size + 1, previous_hash)
+        rows = [
+            (link.position, notification_id, self._encode_id(link.originator_id), link.version, link.hash)
+            for link, notification_id in zip(links, ids, strict=True)
+        ]
+        cursor.executemany(self._statement(INSERT_LINK), rows)
+        self.tips.written(links)
 
     def log_size(self) -> int:
         with self.datastore.transaction(commit=False) as cursor:
@@ -324,7 +373,14 @@ def _as_bytes(value: object) -> bytes | None:
 class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder):
     def __init__(self, datastore: Any, events_table_name: str = "stored_events") -> None:  # noqa: ANN401
         self.tables = LedgerTables.beside(events_table_name, "?", "rowid")
+        self.tips = _Tips()
         super().__init__(datastore, events_table_name)
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:  # noqa: ANN401
+        self.tips.written([])  # nothing of an earlier, failed write may be taken for this one
+        ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+        self.tips.committed()
+        return ids
 
     def construct_create_table_statements(self) -> list[str]:
         sql = self.tables
@@ -373,6 +429,7 @@ class ChainedPostgresApplicationRecorder(LedgerRecorder, PostgresApplicationReco
         super().__init__(datastore, events_table_name=events_table_name)
         schema = self.datastore.schema
         self.tables = LedgerTables.beside(events_table_name, "%s", "notification_id", schema)
+        self.tips = _Tips()
         self.sql_create_statements.extend(Composed([SQL(_literal(text))]) for text in self._ledger_statements(schema))
 
     def _ledger_statements(self, schema: str) -> list[str]:
@@ -413,7 +470,13 @@ class ChainedPostgresApplicationRecorder(LedgerRecorder, PostgresApplicationReco
         return statements
 
     def _run(self, cursor: Any, template: str, params: Sequence[object] = ()) -> None:  # noqa: ANN401
-        cursor.execute(SQL(_literal(self.tables.render(template))), params)
+        cursor.execute(SQL(_literal(self._statement(template))), params)
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:  # noqa: ANN401
+        self.tips.written([])  # nothing of an earlier, failed write may be taken for this one
+        ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+        self.tips.committed()
+        return ids
 
     def _plain_tuples(self, cursor: Any) -> None:  # noqa: ANN401 - a psycopg cursor
         cursor.row_factory = tuple_row

@@ -31,7 +31,7 @@ from domain.grant import Grant
 from domain.values import Money, Points
 
 GRANT_NO = "HN-2020-ZX-0036"
-REQUESTED = Money(1_200_000_00)
+REQUESTED = Money(90_000_00)  # below the large-fund and major-project thresholds: no decision needed
 HALF = Money(REQUESTED.fen // 2)
 PERIOD_START = date(2020, 1, 1)
 PERIOD_END = date(2020, 12, 31)
@@ -200,9 +200,15 @@ def grant_after(steps: int = 0, *, grant_no: str = GRANT_NO) -> Grant:
     return grant_through(lifecycle(grant_no)[:steps], grant_no=grant_no)
 
 
-def grant_through(commands: Sequence[GrantCommand], *, grant_no: str = GRANT_NO, at: datetime = AFTER_PERIOD) -> Grant:
-    """A grant submitted and taken through `commands`, all executed at `at`."""
-    grant = Grant.submit(submit(grant_no=grant_no, command_id="submit"))
+def grant_through(
+    commands: Sequence[GrantCommand],
+    *,
+    grant_no: str = GRANT_NO,
+    at: datetime = AFTER_PERIOD,
+    application: SubmitApplication | None = None,
+) -> Grant:
+    """A grant submitted (by default with `submit()`) and taken through `commands`, all executed at `at`."""
+    grant = Grant.submit(application or submit(grant_no=grant_no, command_id="submit"))
     for command in commands:
         grant.execute(command, at)
     return grant

@@ -113,13 +113,14 @@ class GrantLifecycle:
             if workflow.info().is_continue_as_new_suggested():
                 await self._continue_as_new(start)
             deadline = self._next_timer()
-            changed = functools.partial(self._moved_on_from, self._version())
+            # One durable timer per deadline: steps that leave the deadline as it was do not restart it.
+            look_again = functools.partial(self._time_to_look_again, deadline)
             if deadline is None:
-                await workflow.wait_condition(changed)
+                await workflow.wait_condition(look_again)
                 continue
             try:
                 await workflow.wait_condition(
-                    changed,
+                    look_again,
                     timeout=max(deadline.timer_at - workflow.now(), timedelta(0)),
                     timeout_summary=timer_summary(deadline),
                 )
@@ -224,9 +225,9 @@ class GrantLifecycle:
     def _finished(self) -> bool:
         return self._state is not None and self._state.stage.is_final and workflow.all_handlers_finished()
 
-    def _moved_on_from(self, version: int) -> bool:
-        """Whether a step was recorded since `version`, or the grant is done: time to look at deadlines again."""
-        return self._version() != version or self._finished()
+    def _time_to_look_again(self, watched: ArmedDeadline | None) -> bool:
+        """The grant is done, the deadline to watch changed (met, or a new one armed), or history grew long."""
+        return self._finished() or self._next_timer() != watched or workflow.info().is_continue_as_new_suggested()
 
     def _version(self) -> int:
         return self._state.version if self._state is not None else 0
@@ -235,7 +236,7 @@ class GrantLifecycle:
         """Start a fresh run (a short history again) with the same state, once no step is in flight."""
         await workflow.wait_condition(workflow.all_handlers_finished)
         carried = CarriedGrant(cast("GrantState", self._state), list(self._deadlines.values()))
-        workflow.logger.info("continuing as new", extra={"grant_no": self._grant_no, "version": self._version()})
+        workflow.logger.info("grant %s continues as new at ledger event #%d", self._grant_no, self._version())
         workflow.continue_as_new(replace(start, carried=carried))
 
     def _next_timer(self) -> ArmedDeadline | None:
@@ -300,12 +301,12 @@ class GrantLifecycle:
             except ApplicationError as refusal:
                 # The ledger knows better (the step landed meanwhile): stop watching this deadline.
                 workflow.logger.warning(
-                    "deadline not recorded", extra={"grant_no": self._grant_no, "why": str(refusal)}
+                    "grant %s: %s deadline not recorded: %s", self._grant_no, deadline.kind, refusal
                 )
                 self._deadlines.pop(deadline.kind, None)
                 return
             workflow.logger.warning(
-                "deadline missed", extra={"grant_no": self._grant_no, "deadline": str(deadline.kind)}
+                "grant %s: %s deadline missed (due %s)", self._grant_no, deadline.kind, deadline.due_at
             )
 
     def validate(self, command: GrantCommand) -> None:

@@ -98,7 +98,7 @@ def current_details(state: GrantState, deadlines: list[ArmedDeadline]) -> str:
     ]
     late = {missed.kind for missed in overdue}
     lines += [
-        f"- deadline: {deadline.kind.obligation} by {local_time(deadline.due_at)}"
+        _deadline_line(deadline)
         for deadline in deadlines
         if deadline.kind not in late and state.deadline_is_open(deadline.kind)
     ]
@@ -107,3 +107,10 @@ def current_details(state: GrantState, deadlines: list[ArmedDeadline]) -> str:
     lines.append("")
     lines.append("Times are Asia/Shanghai.")
     return "\n".join(lines)
+
+
+def _deadline_line(deadline: ArmedDeadline) -> str:
+    line = f"- deadline: {deadline.kind.obligation} by {local_time(deadline.due_at)}"
+    if deadline.timer_at > deadline.due_at:  # entered after the fact: see DeadlinePolicy.backfill_grace_seconds
+        line += f" (already past when entered; counted as missed from {local_time(deadline.timer_at)})"
+    return line

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.ledger_activities import LedgerActivities
-from domain.commands import ApproveApplication
+from domain.commands import ApproveApplication, RecordMissedDeadline
+from domain.deadlines import DeadlineKind
 from domain.values import Money
 from ledger.application import GrantLedger
-from tests.builders import REQUESTED, submit
+from tests.builders import REQUESTED, lifecycle, submit
 
 
 def test_a_retried_activity_with_the_same_command_id_records_one_event(ledger: GrantLedger) -> None:
@@ -34,3 +35,23 @@ def test_a_refusal_becomes_a_non_retryable_application_error_with_the_domain_mes
     assert refused.value.non_retryable
     assert refused.value.type == "AmountViolation"
     assert ledger.count_events() == 1
+
+
+def test_a_missed_deadline_is_recorded_once_however_often_its_activity_runs(ledger: GrantLedger) -> None:
+    """The workflow's command id for a deadline is fixed (`<workflow id>/deadline/<kind>`): retries write nothing."""
+    activities, env = LedgerActivities(ledger), ActivityEnvironment()
+    env.run(activities.submit_application, submit("G-3"))
+    for command in lifecycle("G-3")[:3]:
+        ledger.execute(command)
+    missed = RecordMissedDeadline(
+        grant_no="G-3",
+        actor="GrantLifecycle (deadline timer)",
+        command_id="grant-G-3/deadline/payment",
+        kind=DeadlineKind.PAYMENT,
+        due_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    first = env.run(activities.record_missed_deadline, missed)
+    again = env.run(activities.record_missed_deadline, missed)
+    assert again == first
+    assert first.stage.value == "disbursement"
+    assert [event.name for event in ledger.history("G-3")].count("DeadlineMissed") == 1

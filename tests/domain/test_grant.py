@@ -10,6 +10,7 @@ from domain.commands import GrantCommand
 from domain.errors import AmountViolation, DuplicateGrantError, GrantError, StageOrderViolation
 from domain.grant import Grant, grant_id
 from domain.stages import Rating, Stage
+from domain.state import Payment
 from domain.values import Money, Points
 from tests.builders import (
     AFTER_PERIOD,
@@ -44,12 +45,17 @@ def test_a_full_lifecycle_produces_one_past_tense_event_per_step_in_order() -> N
 
 
 # After each lifecycle step, the fields of the state that step changed (the others are checked unchanged).
+PAYEE = "长沙市计划生育协会"
 STATE_AFTER_EACH_STEP: list[dict[str, Any]] = [
     {"stage": Stage.APPROPRIATION, "approved": REQUESTED},
     {"notice_no": NOTICE_NO, "appropriated": REQUESTED},
     {"stage": Stage.DISBURSEMENT, "notice_acknowledged": True},
-    {"disbursed": HALF, "tranches": 1},
-    {"disbursed": REQUESTED, "tranches": 2},
+    {"disbursed": HALF, "tranches": 1, "payments": (Payment(HALF, date(2020, 7, 1), PAYEE),)},
+    {
+        "disbursed": REQUESTED,
+        "tranches": 2,
+        "payments": (Payment(HALF, date(2020, 7, 1), PAYEE), Payment(HALF, date(2020, 7, 1), PAYEE)),
+    },
     {"stage": Stage.PUBLICITY, "publicity_ends_on": PUBLICITY_ENDS},
     {"stage": Stage.FINAL_REPORT},
     {"stage": Stage.AUDIT, "money_used": REQUESTED},

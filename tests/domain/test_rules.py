@@ -155,37 +155,37 @@ class TestAmounts:
 
         assert caught.value.rule == "R2 amounts"
         assert caught.value.grant_no == GRANT_NO
-        assert "more than the 1,200,000.00 yuan requested" in caught.value.problem
-        assert caught.value.fix == "approve at most 1,200,000.00 yuan"
+        assert "more than the 90,000.00 yuan requested" in caught.value.problem
+        assert caught.value.fix == "approve at most 90,000.00 yuan"
 
     def test_approving_exactly_the_amount_requested_is_allowed(self) -> None:
         rules.check(grant_after(0).state, approve(REQUESTED), AFTER_PERIOD)
 
     def test_a_notice_above_the_approved_amount_is_refused(self) -> None:
-        state = grant_through([approve(Money(1_000_000_00))]).state
+        state = grant_through([approve(Money(80_000_00))]).state
 
-        with pytest.raises(AmountViolation, match=re.escape("more than the 1,000,000.00 yuan approved")) as caught:
-            rules.check(state, notice(Money(1_000_000_01)), AFTER_PERIOD)
+        with pytest.raises(AmountViolation, match=re.escape("more than the 80,000.00 yuan approved")) as caught:
+            rules.check(state, notice(Money(80_000_01)), AFTER_PERIOD)
 
-        assert caught.value.fix == "record the notice for at most 1,000,000.00 yuan"
+        assert caught.value.fix == "record the notice for at most 80,000.00 yuan"
 
     def test_a_notice_for_exactly_the_approved_amount_is_allowed(self) -> None:
-        state = grant_through([approve(Money(1_000_000_00))]).state
-        rules.check(state, notice(Money(1_000_000_00)), AFTER_PERIOD)
+        state = grant_through([approve(Money(80_000_00))]).state
+        rules.check(state, notice(Money(80_000_00)), AFTER_PERIOD)
 
     def test_disbursing_more_than_appropriated_is_refused_with_the_amount_left(self) -> None:
-        state = grant_through([approve(), notice(), acknowledge(), disburse(Money(700_000_00))]).state
+        state = grant_through([approve(), notice(), acknowledge(), disburse(Money(50_000_00))]).state
 
         with pytest.raises(AmountViolation) as caught:
-            rules.check(state, disburse(Money(500_000_01)), AFTER_PERIOD)
+            rules.check(state, disburse(Money(40_000_01)), AFTER_PERIOD)
 
         assert caught.value.rule == "R2 amounts"
-        assert "above the 1,200,000.00 yuan appropriated" in caught.value.problem
-        assert "disburse at most the 500,000.00 yuan left" in caught.value.fix
+        assert "above the 90,000.00 yuan appropriated" in caught.value.problem
+        assert "disburse at most the 40,000.00 yuan left" in caught.value.fix
 
     def test_disbursing_exactly_what_is_left_is_allowed(self) -> None:
-        state = grant_through([approve(), notice(), acknowledge(), disburse(Money(700_000_00))]).state
-        rules.check(state, disburse(Money(500_000_00)), AFTER_PERIOD)
+        state = grant_through([approve(), notice(), acknowledge(), disburse(Money(50_000_00))]).state
+        rules.check(state, disburse(Money(40_000_00)), AFTER_PERIOD)
 
     def test_a_tranche_after_everything_appropriated_was_paid_is_refused(self) -> None:
         with pytest.raises(AmountViolation, match=re.escape("at most the 0.00 yuan left")):
@@ -196,7 +196,7 @@ class TestAmounts:
             [approve(), notice(), acknowledge(), disburse(HALF), start_publicity(), conclude_publicity()]
         ).state
 
-        with pytest.raises(AmountViolation, match=re.escape("only 600,000.00 yuan was disbursed")) as caught:
+        with pytest.raises(AmountViolation, match=re.escape("only 45,000.00 yuan was disbursed")) as caught:
             rules.check(state, final_report(money_used=HALF + Money(1)), AFTER_PERIOD)
 
         assert caught.value.rule == "R2 amounts"
@@ -247,14 +247,14 @@ class TestRepeatedApplications:
 
     def test_an_application_with_different_content_raises_duplicate_grant_error_listing_the_differences(self) -> None:
         state = grant_after(0).state
-        different = submit(requested=Money(1_300_000_00), title="另一个项目")
+        different = submit(requested=Money(95_000_00), title="另一个项目")
 
         with pytest.raises(DuplicateGrantError) as caught:
             rules.is_repeat_application(state, different)
 
         message = str(caught.value)
         assert caught.value.grant_no == GRANT_NO
-        assert "requested: recorded 1,200,000.00 yuan, now 1,300,000.00 yuan" in message
+        assert "requested: recorded 90,000.00 yuan, now 95,000.00 yuan" in message
         assert "title: recorded 2020年暖心家园项目, now 另一个项目" in message
         assert "program" not in message
         assert "Fix: use a new grant number, or repeat the original application exactly" in message

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 from cli.settings import Settings
 from ledger.application import open_ledger
@@ -53,3 +54,21 @@ def refused(env: dict[str, str], *args: str) -> str:
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert events_in_ledger(env) == before
     return done.stderr
+
+
+def decide(env: dict[str, str], folder: Path, grant_no: str, yuan: str) -> str:
+    """Record a 党组会 decision for `grant_no` (major project and large-fund use up to `yuan`); return its reference."""
+    minutes = folder / f"minutes-{grant_no}.toml"
+    votes = '[["李明", "for"], ["张华", "for"], ["赵丽", "for"], ["王强", "for"]]'
+    items = "".join(
+        f'[[items]]\nkind = "{kind}"\ngrant_no = "{grant_no}"\namount = "{yuan}"\nvotes = {votes}\n'
+        for kind in ("major_project", "large_fund_use")
+    )
+    minutes.write_text(
+        'body = "党组会"\nheld_on = 2020-06-20\nform = "meeting"\n'
+        f'minutes_ref = "纪要〔2020〕{grant_no}"\nchair = "王强"\n'
+        'members = ["王强", "李明", "张华", "赵丽", "陈刚"]\npresent = ["王强", "李明", "张华", "赵丽"]\n' + items,
+        encoding="utf-8",
+    )
+    assert "recorded" in ok(env, "decision", "record", "--file", str(minutes))
+    return f"党组会:纪要〔2020〕{grant_no}"

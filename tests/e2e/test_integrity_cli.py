@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cli.settings import Settings
-from tests.e2e.cli_support import APPLICATION, NOTICE, grants, ok, refused
+from tests.e2e.cli_support import APPLICATION, NOTICE, decide, grants, ok, refused
 
 pytestmark = pytest.mark.slow
 
@@ -18,9 +18,9 @@ ZHANG = "张三,430102198001011233,6217001234567890123,计生特殊家庭,岳麓
 LI = "李四,430102198502022344,6217009876543210987,独生子女伤残家庭,岳麓区雨敞坪镇,1200.00\n"
 
 
-def a_grant_at_disbursement(env: dict[str, str], grant_no: str) -> None:
+def a_grant_at_disbursement(env: dict[str, str], grant_no: str, folder: Path) -> None:
     ok(env, "apply", grant_no, *APPLICATION)
-    ok(env, "approve", grant_no, "--amount", "1200000")
+    ok(env, "approve", grant_no, "--amount", "1200000", "--decision", decide(env, folder, grant_no, "1200000"))
     ok(env, "notice", grant_no, *NOTICE, "--amount", "1200000")
     ok(env, "acknowledge", grant_no)  # a milestone: the ledger signs a checkpoint
 
@@ -29,12 +29,12 @@ def test_the_ledger_verifies_and_an_exported_checkpoint_holds_it_to_its_word(
     stack_env: dict[str, str], tmp_path: Path
 ) -> None:
     env = stack_env
-    a_grant_at_disbursement(env, "E2E-V1")
+    a_grant_at_disbursement(env, "E2E-V1", tmp_path)
     exported = tmp_path / "checkpoint.txt"
     assert f"written to {exported}" in ok(env, "ledger", "checkpoint", "--export", str(exported))
     assert exported.read_text().startswith("grant-ledger checkpoint v1\n")
 
-    assert "every hash chain intact" in ok(env, "audit", "verify")
+    assert "every chain intact" in ok(env, "audit", "verify")
     assert f"and the checkpoint in {exported}" in ok(env, "audit", "verify", "--against", str(exported))
     assert "verified grant E2E-V1: 4 records" in ok(env, "audit", "verify", "E2E-V1")
 
@@ -55,7 +55,7 @@ def test_a_beneficiary_list_is_sealed_shown_masked_and_a_person_erased_after_ret
     stack_env: dict[str, str], tmp_path: Path
 ) -> None:
     env = stack_env
-    a_grant_at_disbursement(env, "E2E-P1")
+    a_grant_at_disbursement(env, "E2E-P1", tmp_path)
     names = tmp_path / "list.csv"
     names.write_text(LIST_HEADER + ZHANG + LI, encoding="utf-8")
     assert "2 people registered, 2 on the list; personal data sealed" in ok(
@@ -80,4 +80,4 @@ def test_a_beneficiary_list_is_sealed_shown_masked_and_a_person_erased_after_ret
     assert "(erased)" in after
     assert "张三" not in after
     assert "李四" in after
-    assert "every hash chain intact" in ok(env, "audit", "verify")
+    assert "every chain intact" in ok(env, "audit", "verify")

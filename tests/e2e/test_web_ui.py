@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -16,6 +14,7 @@ from cli.settings import Settings
 from cli.stack import start_detached, stop_detached
 from domain.deadlines import DeadlinePolicy
 from tests.builders import lifecycle, submit
+from tests.e2e.chromium import Chromium
 from tests.e2e.test_cli import free_port
 from tests.workflows.support import eventually
 from worker import connect
@@ -45,32 +44,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     assert stop_detached(settings) is not None
 
 
-def chromium(tmp_path: Path, url: str, *, screenshot: Path) -> str:
-    """Render `url` headless: save a screenshot and return the DOM after the page's scripts ran."""
-    binary = shutil.which("chromium")
-    assert binary, "Chromium is not installed. Fix: `make chromium` (run by `make test`) installs Debian's chromium"
-    base = [
-        binary,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-        "--window-size=1600,1000",
-        "--timeout=15000",  # the running workflow's page keeps polling: take the page as it is after 15 s
-    ]
-    shot = subprocess.run(
-        [*base, f"--screenshot={screenshot}", url], capture_output=True, text=True, timeout=120, check=False
-    )
-    assert screenshot.exists(), shot.stderr
-    dom = subprocess.run([*base, "--dump-dom", url], capture_output=True, text=True, timeout=120, check=False)
-    assert dom.returncode == 0, dom.stderr
-    return dom.stdout
-
-
 async def make_overdue_grant(settings: Settings) -> str:
     """A grant whose payment deadline (1 s here) passes unpaid; returns its workflow's run id."""
     client = await connect(settings)
@@ -95,10 +68,15 @@ async def test_the_web_ui_lists_the_overdue_grant_and_shows_its_current_details(
     ui = f"http://127.0.0.1:{stack.ui_port}/namespaces/{stack.temporal_namespace}/workflows"
     workflow_id = workflow_id_for(GRANT_NO)
 
-    listed = chromium(tmp_path, f"{ui}?query={quote(OVERDUE_FILTER)}", screenshot=tmp_path / "overdue-list.png")
-    assert workflow_id in listed, "the overdue grant is listed under the filter GrantOverdue = true"
+    with Chromium(tmp_path / "chromium-profile") as browser:
+        listed = browser.open(f"{ui}?query={quote(OVERDUE_FILTER)}", until=workflow_id)
+        browser.screenshot(tmp_path / "overdue-list.png")
+        assert workflow_id in listed, "the overdue grant is listed under the filter GrantOverdue = true"
+        assert "GrantOverdue = true" in listed, "the filter is applied"
+        assert "1 RUNNING" in listed, "and only the overdue grant matches it"
 
-    page = chromium(tmp_path, f"{ui}/{workflow_id}/{run_id}/history", screenshot=tmp_path / "overdue-grant.png")
-    assert "OVERDUE" in page, "the current details say the grant is overdue"
-    assert "payment in full of the appropriated amount" in page
-    assert "recipient" in page
+        page = browser.open(f"{ui}/{workflow_id}/{run_id}/user-metadata", until="OVERDUE")
+        browser.screenshot(tmp_path / "overdue-grant.png")
+        assert "OVERDUE" in page, "the current details say the grant is overdue"
+        assert "payment in full of the appropriated amount" in page
+        assert "finance office" in page, "who must act"

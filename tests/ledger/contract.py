@@ -11,6 +11,7 @@ import pytest
 
 from domain.clock import SHANGHAI
 from domain.commands import GrantCommand
+from domain.decisions import DecisionKind
 from domain.errors import (
     AmountViolation,
     DuplicateGrantError,
@@ -218,12 +219,23 @@ class LedgerContract:
     def test_money_dates_and_points_round_trip_exactly_through_storage(self, ledger_url: str) -> None:
         large = Money(5_166_000_000)
         application = submit(requested=large, period_start=date(2020, 2, 29), period_end=date(2024, 2, 29))
+        authority = minutes(
+            held_on=date(2020, 1, 15),
+            items=(
+                decision_item(kind=DecisionKind.MAJOR_PROJECT, grant_no=GRANT_NO, amount=large),
+                decision_item(kind=DecisionKind.LARGE_FUND_USE, grant_no=GRANT_NO, amount=large),
+            ),
+        )
+        decided = f"{authority.body}:{authority.minutes_ref}"
         with open_ledger(ledger_url) as ledger:
             ledger.execute(application)
-            for command in [approve(large), notice(large), acknowledge()]:
+            ledger.record_decision(authority)
+            for command in [dataclasses.replace(approve(large), decision_ref=decided), notice(large), acknowledge()]:
                 ledger.execute(command)
             ledger.execute(disburse(Money(1), paid_on=date(2020, 2, 29)))
-            ledger.execute(disburse(large - Money(1), paid_on=date(2099, 12, 31)))
+            ledger.execute(
+                dataclasses.replace(disburse(large - Money(1), paid_on=date(2099, 12, 31)), decision_ref=decided)
+            )
             ledger.execute(start_publicity())
             ledger.execute(conclude_publicity())
             ledger.execute(final_report(large), at=datetime(2024, 3, 1, tzinfo=SHANGHAI))

@@ -66,7 +66,7 @@ class IntegrityContract:
     def test_an_untouched_ledger_verifies(self, ledger_url: str, key: Ed25519PrivateKey, exported: Checkpoint) -> None:
         report = self.verify(ledger_url, key, against=exported)
         assert report.ok, report.problems
-        assert (report.grants, report.records) == (3, 3 * RECORDS_PER_GRANT)
+        assert (report.chains, report.records) == (3, 3 * RECORDS_PER_GRANT)
         assert report.checkpoints == 3 * 3 + 1, "three milestones a grant, and the exported one"
 
     def test_the_application_connection_cannot_update_or_delete(self, ledger_url: str, exported: Checkpoint) -> None:
@@ -193,7 +193,7 @@ class IntegrityContract:
             raw.execute(table + " WHERE originator_id = {p}", raw.originator("B"))
         report = self.verify(ledger_url, key)
         problems = [str(problem) for problem in report.problems]
-        assert report.grants == 2
+        assert report.chains == 2
         assert any("log position missing" in p for p in problems), problems
         assert any("log differs from its checkpoint" in p for p in problems), problems
 

@@ -9,7 +9,7 @@ import pytest
 from temporalio.client import Client
 
 from cli.gateway import GrantGateway
-from cli.operations import find_stuck, now_utc
+from cli.operations import find_stuck, now_utc, stuck_text
 from domain.deadlines import DeadlineKind, DeadlinePolicy, end_of_day
 from domain.stages import Stage
 from ledger.application import GrantLedger
@@ -54,6 +54,10 @@ async def test_an_unpaid_grant_becomes_overdue_and_paying_in_full_clears_it(
     assert len(stuck) == 1
     assert stuck[0].problem.startswith("overdue: payment in full")
     assert stuck[0].web_ui == f"{UI_URL}/grant-{grant_no}"
+    report = stuck_text(stuck, now_utc())
+    assert f"{grant_no}  stage disbursement  overdue: payment in full" in report
+    assert "who must act: recipient's finance office" in report
+    assert report.endswith("1 stuck grant(s)")
     assert not [s for s in await find_stuck(client, UI_URL, timedelta(days=1), now_utc()) if s.grant_no == grant_no]
 
     await gateway.record(disburse(HALF, grant_no=grant_no))

@@ -13,6 +13,7 @@ from ledger.application import GrantLedger
 from tests.builders import close, conclude_publicity, disburse, evaluate, final_report, start_publicity
 from tests.workflows.support import new_grant_no, run_until
 from workflows.grant_lifecycle import GrantLifecycle, workflow_id_for
+from workflows.search_attributes import GRANT_REGION, GRANT_STAGE
 
 TRANCHES = 500
 PER_TRANCHE = Money(1)  # one fen each: the amount does not matter, the count does
@@ -38,6 +39,9 @@ async def test_a_grant_with_500_disbursements_continues_as_new_and_completes(
     status = await handle.query(GrantLifecycle.status)
     assert status is not None
     assert status.tranches == TRANCHES, "the state was carried into the new run"
+    attributes = (await handle.describe()).typed_search_attributes
+    assert attributes.get(GRANT_STAGE) == "disbursement", "the search attributes too"
+    assert attributes.get(GRANT_REGION) == "430100"
 
     for command in (
         start_publicity(grant_no=grant_no),

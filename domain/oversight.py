@@ -1,0 +1,117 @@
+"""R3 and R4: large-amount fund use and major projects rest on a collective decision taken *before* (三重一大).
+
+R3: a payment at or above the large-fund threshold, and the approval of a project at or above the
+major-project threshold, need a decision that covers this grant and amount and was taken before.
+R4 (化整为零): payments to one payee of one grant (one fiscal year) that each stay under the threshold but
+together reach it need a decision taken before the first of them. The thresholds are configuration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from typing import Protocol
+
+from domain.commands import ApproveApplication, RecordDisbursement
+from domain.errors import GrantRuleViolation
+from domain.state import GrantState, Payment
+from domain.values import Money
+
+LARGE_FUND_USE = "large_fund_use"
+MAJOR_PROJECT = "major_project"
+
+
+@dataclass(frozen=True)
+class FundRules:
+    """The thresholds in force (defaults: DESIGN.md; a funding body's rules file may set others)."""
+
+    large_fund_threshold: Money = field(default_factory=lambda: Money(100_000_00))  # 100,000 CNY, common practice
+    major_project_threshold: Money = field(default_factory=lambda: Money(500_000_00))  # 500,000 CNY
+    quorum: Fraction = Fraction(2, 3)
+
+
+DEFAULT_FUND_RULES = FundRules()
+
+
+class Authorisation(Protocol):
+    """A recorded collective decision, as far as these rules need it."""
+
+    minutes_ref: str
+
+    def authorises(self, kind: str, grant_no: str, amount: Money, before: date) -> bool: ...
+
+
+def check_approval(
+    state: GrantState, command: ApproveApplication, decision: Authorisation | None, rules: FundRules
+) -> None:
+    if command.approved < rules.major_project_threshold:
+        return
+    _require_decision(
+        state,
+        rule="R3 major project arrangement",
+        problem=f"approving {command.approved} makes it a major project (at or above {rules.major_project_threshold})",
+        decision_ref=command.decision_ref,
+        decision=decision,
+        needed=(MAJOR_PROJECT, command.approved, None),
+    )
+
+
+def check_payment(
+    state: GrantState, command: RecordDisbursement, decision: Authorisation | None, rules: FundRules
+) -> None:
+    if command.amount >= rules.large_fund_threshold:
+        _require_decision(
+            state,
+            rule="R3 large-amount fund use",
+            problem=f"a payment of {command.amount} is at or above the large-fund threshold of "
+            f"{rules.large_fund_threshold}",
+            decision_ref=command.decision_ref,
+            decision=decision,
+            needed=(LARGE_FUND_USE, command.amount, command.paid_on),
+        )
+        return
+    earlier = [payment for payment in state.payments if payment.payee == command.payee]
+    total = sum((payment.amount for payment in earlier), command.amount)
+    if earlier and total >= rules.large_fund_threshold:
+        first = min(payment.paid_on for payment in earlier)
+        _require_decision(
+            state,
+            rule="R4 no splitting (化整为零)",
+            problem=f"with this payment {command.payee} would have received {total}, reaching the large-fund "
+            f"threshold of {rules.large_fund_threshold}, in payments each below it ({_listed(earlier)})",
+            decision_ref=command.decision_ref,
+            decision=decision,
+            needed=(LARGE_FUND_USE, total, first),
+        )
+
+
+def _require_decision(  # noqa: PLR0913 - the rule, the problem and what the decision must cover
+    state: GrantState,
+    *,
+    rule: str,
+    problem: str,
+    decision_ref: str,
+    decision: Authorisation | None,
+    needed: tuple[str, Money, date | None],
+) -> None:
+    kind, amount, before = needed
+    deadline = f"before {before}" if before else "before the approval"
+    fix = (
+        f"record the collective decision ({kind.replace('_', '-')} for {state.grant_no}, at least {amount.yuan()} "
+        f"yuan, taken {deadline}) with `grants decision record`, and name it with --decision BODY:MINUTES"
+    )
+    if not decision_ref:
+        raise GrantRuleViolation(state.grant_no, rule, f"{problem}, and no collective decision is named", fix)
+    if decision is not None and not decision.authorises(kind, state.grant_no, amount, before or date.max):
+        raise GrantRuleViolation(
+            state.grant_no,
+            rule,
+            f"{problem}, and decision {decision.minutes_ref} does not authorise it "
+            f"({kind.replace('_', '-')}, this grant, at least {amount.yuan()} yuan, taken {deadline})",
+            fix,
+        )
+
+
+def _listed(payments: list[Payment]) -> str:
+    return ", ".join(f"{payment.amount.yuan()} on {payment.paid_on}" for payment in payments)

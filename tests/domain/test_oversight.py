@@ -1,0 +1,106 @@
+"""R3 and R4 (三重一大): large payments and major projects rest on a collective decision taken before them."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+import pytest
+
+from domain import rules
+from domain.decisions import CollectiveDecision, DecisionKind
+from domain.errors import GrantRuleViolation
+from domain.grant import Grant
+from domain.values import Money
+from tests.builders import (
+    AFTER_PERIOD,
+    GRANT_NO,
+    acknowledge,
+    approve,
+    decision_item,
+    disburse,
+    grant_through,
+    minutes,
+    notice,
+    submit,
+)
+
+BIG = Money(2_000_000_00)
+DECIDED = "党组会:纪要〔2020〕12号"
+
+
+def decision(**changes: object) -> CollectiveDecision:
+    items = (
+        decision_item(kind=DecisionKind.MAJOR_PROJECT, grant_no=GRANT_NO, amount=BIG),
+        decision_item(kind=DecisionKind.LARGE_FUND_USE, grant_no=GRANT_NO, amount=BIG),
+    )
+    return CollectiveDecision.record(minutes(**{"items": items, **changes}))
+
+
+def a_big_grant_paying_out() -> Grant:
+    """A grant approved (on a decision) and noticed for BIG, ready to disburse."""
+    approved = dataclasses.replace(approve(BIG), decision_ref=DECIDED)
+    return grant_through([approved, notice(BIG), acknowledge()], grant_no=GRANT_NO, application=submit(requested=BIG))
+
+
+def test_approving_a_major_project_without_a_decision_is_refused_with_the_fix() -> None:
+    state = grant_through([], application=submit(requested=BIG)).state
+    with pytest.raises(GrantRuleViolation, match=r"R3 major project arrangement: .* no collective decision is named"):
+        rules.check(state, approve(BIG), AFTER_PERIOD)
+
+
+def test_a_payment_at_the_threshold_without_a_decision_is_refused() -> None:
+    state = a_big_grant_paying_out().state
+    with pytest.raises(GrantRuleViolation, match=r"R3 large-amount fund use: a payment of 100,000.00 yuan") as caught:
+        rules.check(state, disburse(Money(100_000_00)), AFTER_PERIOD)
+    assert "grants decision record" in caught.value.fix
+
+
+def test_a_payment_just_under_the_threshold_needs_no_decision() -> None:
+    rules.check(a_big_grant_paying_out().state, disburse(Money(99_999_99)), AFTER_PERIOD)
+
+
+def test_a_decision_taken_after_the_payment_does_not_authorise_it() -> None:
+    """Decide first, then execute: minutes dated on or after the payment are no authority for it."""
+    state = a_big_grant_paying_out().state
+    payment = dataclasses.replace(disburse(BIG, paid_on=date(2020, 6, 20)), decision_ref=DECIDED)
+    with pytest.raises(GrantRuleViolation, match=r"decision 纪要〔2020〕12号 does not authorise it"):
+        rules.check(state, payment, AFTER_PERIOD, decision(held_on=date(2020, 6, 20)))
+    rules.check(state, payment, AFTER_PERIOD, decision(held_on=date(2020, 6, 19)))
+
+
+def test_a_decision_for_less_money_or_another_grant_does_not_authorise_the_payment() -> None:
+    state = a_big_grant_paying_out().state
+    payment = dataclasses.replace(disburse(BIG), decision_ref=DECIDED)
+    smaller = decision_item(kind=DecisionKind.LARGE_FUND_USE, grant_no=GRANT_NO, amount=BIG - Money(1))
+    elsewhere = decision_item(kind=DecisionKind.LARGE_FUND_USE, grant_no="HN-2020-ZX-9999", amount=BIG)
+    for items in ((smaller,), (elsewhere,)):
+        with pytest.raises(GrantRuleViolation, match="does not authorise it"):
+            rules.check(state, payment, AFTER_PERIOD, CollectiveDecision.record(minutes(items=items)))
+
+
+def test_splitting_a_large_payment_into_small_ones_is_refused_naming_the_earlier_payments() -> None:
+    """R4 (化整为零): 60,000 then 50,000 to one payee reach the 100,000 threshold with no decision."""
+    grant = a_big_grant_paying_out()
+    grant.execute(disburse(Money(60_000_00), paid_on=date(2020, 7, 1)), AFTER_PERIOD)
+    with pytest.raises(GrantRuleViolation, match=r"R4 no splitting \(化整为零\): .* \(60,000.00 on 2020-07-01\)"):
+        grant.execute(disburse(Money(50_000_00), paid_on=date(2020, 8, 1)), AFTER_PERIOD)
+    assert grant.state.tranches == 1, "nothing was recorded"
+
+
+def test_small_payments_to_different_payees_are_no_splitting() -> None:
+    grant = a_big_grant_paying_out()
+    grant.execute(disburse(Money(60_000_00)), AFTER_PERIOD)
+    other = dataclasses.replace(disburse(Money(50_000_00)), payee="望城区计生协")
+    grant.execute(other, AFTER_PERIOD)
+    assert grant.state.tranches == 2
+
+
+def test_split_payments_rest_on_a_decision_taken_before_the_first_of_them() -> None:
+    grant = a_big_grant_paying_out()
+    grant.execute(disburse(Money(60_000_00), paid_on=date(2020, 7, 1)), AFTER_PERIOD)
+    second = dataclasses.replace(disburse(Money(50_000_00), paid_on=date(2020, 8, 1)), decision_ref=DECIDED)
+    with pytest.raises(GrantRuleViolation, match="R4 no splitting"):
+        grant.execute(second, AFTER_PERIOD, decision(held_on=date(2020, 7, 15)))
+    grant.execute(second, AFTER_PERIOD, decision(held_on=date(2020, 6, 30)))
+    assert grant.state.tranches == 2

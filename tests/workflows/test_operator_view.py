@@ -1,0 +1,64 @@
+"""What an operator sees of a grant in the Web UI: search attributes, summary and current details."""
+
+from __future__ import annotations
+
+from temporalio.client import Client
+
+from cli.gateway import GrantGateway
+from domain.values import Money
+from tests.builders import REQUESTED, approve, submit
+from tests.workflows.support import current_details, describe, eventually, new_grant_no
+from workflows.search_attributes import (
+    FISCAL_YEAR,
+    GRANT_AMOUNT_FEN,
+    GRANT_DUE_AT,
+    GRANT_OVERDUE,
+    GRANT_PROGRAM,
+    GRANT_REGION,
+    GRANT_STAGE,
+)
+
+
+async def test_a_new_grant_is_searchable_by_region_program_year_and_amount_and_has_a_summary(
+    gateway: GrantGateway, client: Client
+) -> None:
+    grant_no = new_grant_no()
+    await gateway.submit(submit(grant_no))
+    description = await describe(client, grant_no)
+    attributes = description.typed_search_attributes
+    assert attributes.get(GRANT_STAGE) == "application"
+    assert attributes.get(GRANT_REGION) == "430100"
+    assert attributes.get(GRANT_PROGRAM) == "暖心家园"
+    assert attributes.get(FISCAL_YEAR) == 2020
+    assert attributes.get(GRANT_AMOUNT_FEN) == REQUESTED.fen
+    assert attributes.get(GRANT_OVERDUE) is False
+    assert attributes.get(GRANT_DUE_AT) is None, "no deadline runs before approval"
+    assert await description.static_summary() == f"{grant_no} · 暖心家园 · 长沙市计划生育协会 · {REQUESTED}"
+    details = await current_details(client, grant_no)
+    assert f"**{grant_no}** · stage **application**" in details
+    assert "who must act: approver" in details
+
+
+async def test_the_amount_becomes_the_approved_one_and_the_final_report_deadline_appears(
+    gateway: GrantGateway, client: Client
+) -> None:
+    grant_no = new_grant_no()
+    await gateway.submit(submit(grant_no))
+    await gateway.record(approve(Money(80_000_00), grant_no=grant_no))
+    attributes = (await describe(client, grant_no)).typed_search_attributes
+    assert attributes.get(GRANT_AMOUNT_FEN) == 80_000_00
+    assert attributes.get(GRANT_STAGE) == "appropriation"
+    assert attributes.get(GRANT_DUE_AT) is not None
+    details = await current_details(client, grant_no)
+    assert "deadline: the final report by 2021-01-31 00:00:00 (already past when entered" in details
+
+
+async def test_a_search_by_attribute_finds_exactly_the_grant(gateway: GrantGateway, client: Client) -> None:
+    grant_no = new_grant_no()
+    await gateway.submit(submit(grant_no, region="431300", program="能力建设"))
+    query = 'GrantRegion = "431300" AND GrantProgram = "能力建设" AND FiscalYear = 2020'
+
+    async def found() -> list[str]:
+        return [execution.id async for execution in client.list_workflows(query)]
+
+    assert f"grant-{grant_no}" in await eventually(found, what="the visibility store to index the grant")

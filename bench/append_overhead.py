@@ -34,7 +34,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 from uuid import uuid4
@@ -45,11 +45,10 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import StoredEvent
 from psycopg import sql
+from sample_grants import demo_grant_events
 from sqlalchemy.engine import make_url
 
-from cli.demo import CITY_GRANTS, grant_no, lifecycle
-from domain.grant import grant_id
-from ledger.application import CHECKPOINT_EVERY, GrantLedger, open_ledger
+from ledger.application import CHECKPOINT_EVERY, GrantLedger
 from ledger.checkpoints import CheckpointSigner
 from ledger.settings import persistence_env
 
@@ -113,19 +112,6 @@ class Store:
 
 def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def real_grants() -> list[Template]:
-    """The stored events of the demo's 14 grants, each through all six stages with workflow-style command ids."""
-    with tempfile.TemporaryDirectory() as tmp, open_ledger(f"sqlite:///{Path(tmp) / 'sample.sqlite'}") as ledger:
-        templates = []
-        for index, city in enumerate(CITY_GRANTS):
-            number = grant_no(index)
-            for command in lifecycle(index, city):
-                ledger.execute(replace(command, command_id=f"grant-{number}/{uuid4()}"))
-            stored = ledger.recorder.select_events(grant_id(number))
-            templates.append([(record.topic, record.state) for record in stored])
-    return templates
 
 
 def build_saves(templates: list[Template], per_save: int, events: int) -> list[Save]:
@@ -332,7 +318,7 @@ def main() -> None:
     args = parser.parse_args()
 
     progress("recording the demo's 14 grants for realistic stored events ...")
-    templates = real_grants()
+    templates = [events for _, events in demo_grant_events()]
     sizes = [len(state) for template in templates for _, state in template]
     progress(f"  {len(sizes)} events, {statistics.mean(sizes):.0f} bytes stored on average")
 

@@ -36,14 +36,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from importlib.metadata import version
 from pathlib import Path
-from uuid import uuid4
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from eventsourcing.persistence import StoredEvent
+from sample_grants import demo_grant_events
 
 from audit.verify import verify_ledger
 from domain.grant import grant_id
@@ -87,22 +87,6 @@ class Memory:
 
 def progress(message: str, *, end: str = "\n") -> None:
     print(message, file=sys.stderr, end=end, flush=True)
-
-
-def real_grants() -> list[Template]:
-    """The stored events of the demo's 14 grants, each through all six stages with workflow-style command ids."""
-    # Imported here: the demo brings Temporal's SDK, which the measured verify processes should not load.
-    from cli.demo import CITY_GRANTS, grant_no, lifecycle  # noqa: PLC0415
-
-    with tempfile.TemporaryDirectory() as tmp, open_ledger(f"sqlite:///{Path(tmp) / 'sample.sqlite'}") as ledger:
-        templates = []
-        for index, city in enumerate(CITY_GRANTS):
-            number = grant_no(index)
-            for command in lifecycle(index, city):
-                ledger.execute(replace(command, command_id=f"grant-{number}/{uuid4()}"))
-            stored = ledger.recorder.select_events(grant_id(number))
-            templates.append((number, [(record.topic, record.state) for record in stored]))
-    return templates
 
 
 def ledger_events(templates: list[Template], records: int) -> Iterator[StoredEvent]:
@@ -247,7 +231,7 @@ def main() -> None:  # noqa: PLR0915 - one straight script: build, time, measure
     small = records // 10
 
     progress("recording the demo's 14 grants for realistic stored events ...")
-    templates = real_grants()
+    templates = demo_grant_events()
     if args.events_per_grant:
         templates = [
             (number, [events[index % len(events)] for index in range(args.events_per_grant)])

@@ -84,10 +84,7 @@ INSERT_LINK = (
     "INSERT INTO {links} (position, notification_id, originator_id, originator_version, record_hash) "
     "VALUES ({p}, {p}, {p}, {p}, {p})"
 )
-SELECT_LINKS = (
-    "SELECT position, originator_id, originator_version, record_hash FROM {links} "
-    "WHERE position > {p} ORDER BY position LIMIT {p}"
-)
+SELECT_HASHES = "SELECT position, record_hash FROM {links} WHERE position > {p} ORDER BY position LIMIT {p}"
 SELECT_EVENT_COUNT = "SELECT COUNT(*) AS count FROM {events}"
 SELECT_LOG_RECORDS = (  # an event row that is not the one its link names (moved, deleted) joins as NULL
     "SELECT l.position, l.record_hash, l.originator_id, l.originator_version, e.topic, e.state "
@@ -229,17 +226,18 @@ class LedgerRecorder:
             self._run(cursor, SELECT_LOG_SIZE)
             return int(cursor.fetchone()["size"])
 
-    def links_after(self, position: int) -> Iterator[ChainLink]:
-        """Every chain link after `position`, in log order, fetched in batches."""
+    def hashes_after(self, position: int) -> Iterator[bytes]:
+        """The record hashes after `position`, in log order, fetched in batches: what a checkpoint adds up."""
         while True:
             with self.datastore.transaction(commit=False) as cursor:
-                self._run(cursor, SELECT_LINKS, (position, BATCH))
+                self._plain_tuples(cursor)
+                self._run(cursor, SELECT_HASHES, (position, BATCH))
                 rows = cursor.fetchall()
-            for row in rows:
-                yield _link(row)
+            for _, stored in rows:
+                yield bytes(stored)
             if len(rows) < BATCH:
                 return
-            position = int(rows[-1]["position"])
+            position = int(rows[-1][0])
 
     def log_records(self) -> Iterator[LogRecord]:
         """The whole log in order, each link with the event row its notification id points at, in batches.

@@ -55,7 +55,7 @@ class Grant(Aggregate):
 
     @event("ApplicationSubmitted")
     def __init__(self, grant_no: str, details: ApplicationDetails, actor: str, command_id: str) -> None:
-        self._state = GrantState(grant_no=grant_no, application=details)
+        self._state = GrantState(grant_no=grant_no, application=details, applicant=actor)
         self._versions_by_command: dict[str, int] = {}
         self._remember(command_id, version=1)
 
@@ -139,11 +139,11 @@ class Grant(Aggregate):
     def _application_approved(
         self, approved: Money, opinion: str, decision_ref: str, actor: str, command_id: str
     ) -> None:
-        self._advance(command_id, stage=Stage.APPROPRIATION, approved=approved)
+        self._advance(command_id, stage=Stage.APPROPRIATION, approved=approved, approver=actor)
 
     @event("ApplicationRejected")
     def _application_rejected(self, reason: str, actor: str, command_id: str) -> None:
-        self._advance(command_id, stage=Stage.REJECTED)
+        self._advance(command_id, stage=Stage.REJECTED, approver=actor)
 
     @event("NoticeRecorded")
     def _notice_recorded(
@@ -178,6 +178,7 @@ class Grant(Aggregate):
             disbursed=self._state.disbursed + amount,
             tranches=self._state.tranches + 1,
             payments=(*self._state.payments, Payment(amount, paid_on, payee, decision_ref)),
+            disbursers=tuple(dict.fromkeys((*self._state.disbursers, actor))),
         )
 
     @event("PublicityStarted")
@@ -202,7 +203,7 @@ class Grant(Aggregate):
 
     @event("EvaluationRecorded")
     def _evaluation_recorded(self, score: Points, findings: str, actor: str, command_id: str) -> None:
-        self._advance(command_id, score=score, rating=rules.rating_for(score))
+        self._advance(command_id, score=score, rating=rules.rating_for(score), evaluator=actor)
 
     @event("GrantClosed")
     def _grant_closed(self, actor: str, command_id: str) -> None:

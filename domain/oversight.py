@@ -1,4 +1,5 @@
-"""R3 and R4: large-amount fund use and major projects rest on a collective decision taken *before* (三重一大).
+"""R3, R4 and R6: large-amount fund use and major projects rest on a collective decision taken *before* (三重一大);
+no person holds two roles on one grant.
 
 R3: a payment at or above the large-fund threshold, and the approval of a project at or above the
 major-project threshold, need a decision that covers this grant and amount and was taken before.
@@ -13,7 +14,13 @@ from datetime import date
 from fractions import Fraction
 from typing import Protocol
 
-from domain.commands import ApproveApplication, RecordDisbursement
+from domain.commands import (
+    ApproveApplication,
+    GrantCommand,
+    RecordDisbursement,
+    RecordEvaluation,
+    RejectApplication,
+)
 from domain.errors import GrantRuleViolation
 from domain.state import GrantState, Payment
 from domain.values import Money
@@ -111,6 +118,34 @@ def _require_decision(  # noqa: PLR0913 - the rule, the problem and what the dec
             f"({kind.replace('_', '-')}, this grant, at least {amount.yuan()} yuan, taken {deadline})",
             fix,
         )
+
+
+def check_duties(state: GrantState, command: GrantCommand) -> None:
+    """R6: whoever applied, approved, paid or evaluated a grant takes none of its other roles."""
+    taken = {
+        ApproveApplication: ("approve", {"applicant": state.applicant}),
+        RejectApplication: ("decide on", {"applicant": state.applicant}),
+        RecordDisbursement: ("pay", {"applicant": state.applicant, "approver": state.approver}),
+        RecordEvaluation: (
+            "evaluate",
+            {
+                "applicant": state.applicant,
+                "approver": state.approver,
+                "disburser": command.actor if command.actor in state.disbursers else "",
+            },
+        ),
+    }.get(type(command))
+    if taken is None:
+        return
+    step, roles = taken
+    for role, person in roles.items():
+        if person and person == command.actor:
+            raise GrantRuleViolation(
+                state.grant_no,
+                "R6 separation of duties",
+                f"{command.actor} acted as the {role} of this grant, and so may not {step} it",
+                f"have someone who is not its applicant, approver or disburser {step} it",
+            )
 
 
 def _listed(payments: list[Payment]) -> str:

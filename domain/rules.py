@@ -33,7 +33,14 @@ from domain.errors import (
     GrantRuleViolation,
     StageOrderViolation,
 )
-from domain.oversight import DEFAULT_FUND_RULES, Authorisation, FundRules, check_approval, check_payment
+from domain.oversight import (
+    DEFAULT_FUND_RULES,
+    Authorisation,
+    FundRules,
+    check_approval,
+    check_duties,
+    check_payment,
+)
 from domain.stages import Rating, Stage
 from domain.state import GrantState
 from domain.values import Points
@@ -84,6 +91,7 @@ def check(
             "record this step on a new grant, or look the grant up with `grants history`",
         )
     _check_step(state, command, at)
+    check_duties(state, command)
     if isinstance(command, ApproveApplication):
         check_approval(state, command, decision, fund_rules)
     elif isinstance(command, RecordDisbursement):

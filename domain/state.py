@@ -45,6 +45,11 @@ class GrantState:
     payments: tuple[Payment, ...] = ()
     publicity_ends_on: date | None = None
     money_used: Money | None = None
+    # Who acted in each role (R6: applicant, approver, disburser and evaluator are different people).
+    applicant: str = ""
+    approver: str = ""
+    disbursers: tuple[str, ...] = ()
+    evaluator: str = ""
     score: Points | None = None
     rating: Rating | None = None
     missed_deadlines: tuple[MissedDeadline, ...] = ()

@@ -47,10 +47,15 @@ def test_a_full_lifecycle_produces_one_past_tense_event_per_step_in_order() -> N
 # After each lifecycle step, the fields of the state that step changed (the others are checked unchanged).
 PAYEE = "长沙市计划生育协会"
 STATE_AFTER_EACH_STEP: list[dict[str, Any]] = [
-    {"stage": Stage.APPROPRIATION, "approved": REQUESTED},
+    {"stage": Stage.APPROPRIATION, "approved": REQUESTED, "approver": "approver"},
     {"notice_no": NOTICE_NO, "appropriated": REQUESTED},
     {"stage": Stage.DISBURSEMENT, "notice_acknowledged": True},
-    {"disbursed": HALF, "tranches": 1, "payments": (Payment(HALF, date(2020, 7, 1), PAYEE),)},
+    {
+        "disbursed": HALF,
+        "tranches": 1,
+        "payments": (Payment(HALF, date(2020, 7, 1), PAYEE),),
+        "disbursers": ("recipient",),
+    },
     {
         "disbursed": REQUESTED,
         "tranches": 2,
@@ -59,7 +64,7 @@ STATE_AFTER_EACH_STEP: list[dict[str, Any]] = [
     {"stage": Stage.PUBLICITY, "publicity_ends_on": PUBLICITY_ENDS},
     {"stage": Stage.FINAL_REPORT},
     {"stage": Stage.AUDIT, "money_used": REQUESTED},
-    {"score": Points(935), "rating": Rating.EXCELLENT},
+    {"score": Points(935), "rating": Rating.EXCELLENT, "evaluator": "auditor"},
     {"stage": Stage.CLOSED},
 ]
 

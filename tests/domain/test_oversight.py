@@ -19,7 +19,9 @@ from tests.builders import (
     approve,
     decision_item,
     disburse,
+    evaluate,
     grant_through,
+    lifecycle,
     minutes,
     notice,
     submit,
@@ -104,3 +106,25 @@ def test_split_payments_rest_on_a_decision_taken_before_the_first_of_them() -> N
         grant.execute(second, AFTER_PERIOD, decision(held_on=date(2020, 7, 15)))
     grant.execute(second, AFTER_PERIOD, decision(held_on=date(2020, 6, 30)))
     assert grant.state.tranches == 2
+
+
+@pytest.mark.parametrize(
+    ("steps_before", "step", "role"),
+    [
+        pytest.param(0, dataclasses.replace(approve(), actor="applicant"), "applicant", id="the applicant approves"),
+        pytest.param(3, dataclasses.replace(disburse(), actor="approver"), "approver", id="the approver pays"),
+        pytest.param(3, dataclasses.replace(disburse(), actor="applicant"), "applicant", id="the applicant pays"),
+    ],
+)
+def test_one_person_may_not_hold_two_roles_on_a_grant(steps_before: int, step: object, role: str) -> None:
+    """R6: applicant, approver, disburser and evaluator are different people."""
+    state = grant_through(lifecycle()[:steps_before]).state
+    with pytest.raises(GrantRuleViolation, match=rf"R6 separation of duties: \w+ acted as the {role} of this grant"):
+        rules.check(state, step, AFTER_PERIOD)  # type: ignore[arg-type]
+
+
+def test_whoever_paid_out_a_grant_may_not_evaluate_it() -> None:
+    state = grant_through(lifecycle()[:8]).state
+    with pytest.raises(GrantRuleViolation, match="recipient acted as the disburser of this grant"):
+        rules.check(state, dataclasses.replace(evaluate(), actor="recipient"), AFTER_PERIOD)
+    rules.check(state, evaluate(), AFTER_PERIOD)

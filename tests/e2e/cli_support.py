@@ -20,6 +20,10 @@ APPLICATION = [
     "--period-start", "2020-01-01",
     "--period-end", "2020-12-31",
 ]  # fmt: skip
+# R6: one person per role. The stack's GRANTS_ACTOR applies; these act in the other roles.
+APPROVER = ["--actor", "审批人"]
+PAYER = ["--actor", "出纳"]
+AUDITOR = ["--actor", "审计"]
 NOTICE = ["--document-no", "湘财社指〔2020〕36号", "--issuer", "湖南省财政厅", "--issued-on", "2020-06-10"]
 
 

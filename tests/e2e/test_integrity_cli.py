@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cli.settings import Settings
-from tests.e2e.cli_support import APPLICATION, NOTICE, decide, grants, ok, refused
+from tests.e2e.cli_support import APPLICATION, APPROVER, NOTICE, decide, grants, ok, refused
 
 pytestmark = pytest.mark.slow
 
@@ -20,7 +20,16 @@ LI = "李四,430102198502022344,6217009876543210987,独生子女伤残家庭,岳
 
 def a_grant_at_disbursement(env: dict[str, str], grant_no: str, folder: Path) -> None:
     ok(env, "apply", grant_no, *APPLICATION)
-    ok(env, "approve", grant_no, "--amount", "1200000", "--decision", decide(env, folder, grant_no, "1200000"))
+    ok(
+        env,
+        *APPROVER,
+        "approve",
+        grant_no,
+        "--amount",
+        "1200000",
+        "--decision",
+        decide(env, folder, grant_no, "1200000"),
+    )
     ok(env, "notice", grant_no, *NOTICE, "--amount", "1200000")
     ok(env, "acknowledge", grant_no)  # a milestone: the ledger signs a checkpoint
 

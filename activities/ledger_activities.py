@@ -19,11 +19,13 @@ from domain.commands import (
     CloseGrant,
     ConcludePublicity,
     GrantCommand,
+    RaiseObjection,
     RecordDisbursement,
     RecordEvaluation,
     RecordMissedDeadline,
     RecordNotice,
     RejectApplication,
+    ResolveObjection,
     StartPublicity,
     SubmitApplication,
     SubmitFinalReport,
@@ -72,6 +74,14 @@ class LedgerActivities:
         return self._record(command)
 
     @activity.defn
+    def raise_objection(self, command: RaiseObjection) -> GrantState:
+        return self._record(command)
+
+    @activity.defn
+    def resolve_objection(self, command: ResolveObjection) -> GrantState:
+        return self._record(command)
+
+    @activity.defn
     def submit_final_report(self, command: SubmitFinalReport) -> GrantState:
         return self._record(command)
 
@@ -113,6 +123,8 @@ class LedgerActivities:
             self.record_disbursement,
             self.start_publicity,
             self.conclude_publicity,
+            self.raise_objection,
+            self.resolve_objection,
             self.submit_final_report,
             self.record_evaluation,
             self.close_grant,

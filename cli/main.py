@@ -38,10 +38,12 @@ from domain.commands import (
     CloseGrant,
     ConcludePublicity,
     GrantCommand,
+    RaiseObjection,
     RecordDisbursement,
     RecordEvaluation,
     RecordNotice,
     RejectApplication,
+    ResolveObjection,
     StartPublicity,
     SubmitApplication,
     SubmitFinalReport,
@@ -321,6 +323,43 @@ def conclude_publicity(ctx: click.Context, grant_no: str, concluded_on: date) ->
         grant_no,
         lambda actor: ConcludePublicity(grant_no=grant_no, actor=actor, concluded_on=concluded_on),
         "publicity concluded",
+    )
+
+
+@grants.command("object")
+@click.argument("grant_no")
+@click.option("--raised-on", required=True, type=DATE)
+@click.option("--summary", required=True, help="What the objection says (no names: the objector is not recorded).")
+@click.pass_context
+def raise_objection(ctx: click.Context, grant_no: str, raised_on: date, summary: str) -> None:
+    """Record an objection to the posted project; publicity runs a full minimum period after it."""
+    execute(
+        ctx,
+        grant_no,
+        lambda actor: RaiseObjection(grant_no=grant_no, actor=actor, raised_on=raised_on, summary=summary),
+        "objection recorded",
+    )
+
+
+@grants.command("resolve-objection")
+@click.argument("grant_no")
+@click.option("--objection", "objection_no", required=True, type=int, help="Its number (see `grants status`).")
+@click.option("--resolved-on", required=True, type=DATE)
+@click.option("--resolution", required=True)
+@click.pass_context
+def resolve_objection(ctx: click.Context, grant_no: str, objection_no: int, resolved_on: date, resolution: str) -> None:
+    """Record how an objection was resolved."""
+    execute(
+        ctx,
+        grant_no,
+        lambda actor: ResolveObjection(
+            grant_no=grant_no,
+            actor=actor,
+            objection_no=objection_no,
+            resolved_on=resolved_on,
+            resolution=resolution,
+        ),
+        f"objection #{objection_no} resolved",
     )
 
 

@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from audit.history import HistoryRow
-from domain.state import GrantState
+from domain.state import GrantState, Objection
 from domain.values import Money
 
 
@@ -50,11 +50,18 @@ def status_block(state: GrantState, workflow: str) -> str:
         ("approved", state.approved.yuan() if state.approved else "-"),
         ("appropriated", f"{state.appropriated.yuan()} ({state.notice_no or 'no notice yet'})"),
         ("disbursed", f"{state.disbursed.yuan()} in {state.tranches} tranche(s)"),
+        ("objections", ", ".join(_objection(o) for o in state.objections) or "-"),
+        ("missed", ", ".join(f"{m.kind} (due {m.due_at:%Y-%m-%d})" for m in state.missed_deadlines) or "-"),
         ("evaluation", f"{state.score} {state.rating}" if state.score else "-"),
         ("events", str(state.version)),
         ("workflow", workflow),
     ]
     return "\n".join(f"{label:<13} {value}" for label, value in rows)
+
+
+def _objection(objection: Objection) -> str:
+    status = f"resolved {objection.resolved_on}" if objection.resolved_on else "open"
+    return f"#{objection.number} of {objection.raised_on} ({status})"
 
 
 def grants_table(states: list[GrantState]) -> str:

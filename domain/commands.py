@@ -165,6 +165,29 @@ class ConcludePublicity(GrantCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RaiseObjection(GrantCommand):
+    """An objection to the posted project (异议), as the officer records it: what, not who (no personal data)."""
+
+    raised_on: date
+    summary: str
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require_text(self, "summary")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResolveObjection(GrantCommand):
+    objection_no: int
+    resolved_on: date
+    resolution: str
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require_text(self, "resolution")
+
+
+@dataclass(frozen=True, kw_only=True)
 class SubmitFinalReport(GrantCommand):
     """项目终期报告 with the project's data."""
 

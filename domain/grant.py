@@ -17,19 +17,22 @@ from domain.commands import (
     CloseGrant,
     ConcludePublicity,
     GrantCommand,
+    RaiseObjection,
     RecordDisbursement,
     RecordEvaluation,
     RecordMissedDeadline,
     RecordNotice,
     RejectApplication,
+    ResolveObjection,
     StartPublicity,
     SubmitApplication,
     SubmitFinalReport,
 )
 from domain.deadlines import DeadlineKind, MissedDeadline
 from domain.oversight import DEFAULT_FUND_RULES, Authorisation, FundRules
+from domain.publicity import extended_end
 from domain.stages import Stage
-from domain.state import GrantState, Payment
+from domain.state import GrantState, Objection, Payment
 from domain.values import Money, Points
 
 GRANT_NAMESPACE = uuid5(NAMESPACE_URL, "urn:grant-ledger:grant")
@@ -71,7 +74,7 @@ class Grant(Aggregate):
         if command_id:
             self._versions_by_command[command_id] = version
 
-    def execute(  # noqa: C901 - one line per command
+    def execute(  # noqa: C901, PLR0912 - one case per command
         self,
         command: GrantCommand,
         at: datetime,
@@ -112,6 +115,13 @@ class Grant(Aggregate):
                 self._publicity_started(command.starts_on, command.ends_on, command.place, actor, command_id)
             case ConcludePublicity():
                 self._publicity_concluded(command.concluded_on, actor, command_id)
+            case RaiseObjection():
+                extends_to = extended_end(self._state, command, fund_rules.publicity_min_days)
+                self._objection_raised(command.raised_on, command.summary, extends_to, actor, command_id)
+            case ResolveObjection():
+                self._objection_resolved(
+                    command.objection_no, command.resolved_on, command.resolution, actor, command_id
+                )
             case SubmitFinalReport():
                 self._final_report_submitted(
                     command.people_reached,
@@ -188,6 +198,21 @@ class Grant(Aggregate):
     @event("PublicityConcluded")
     def _publicity_concluded(self, concluded_on: date, actor: str, command_id: str) -> None:
         self._advance(command_id, stage=Stage.FINAL_REPORT)
+
+    @event("ObjectionRaised")
+    def _objection_raised(self, raised_on: date, summary: str, extends_to: date, actor: str, command_id: str) -> None:
+        objection = Objection(len(self._state.objections) + 1, raised_on, summary)
+        self._advance(command_id, objections=(*self._state.objections, objection), publicity_ends_on=extends_to)
+
+    @event("ObjectionResolved")
+    def _objection_resolved(
+        self, objection_no: int, resolved_on: date, resolution: str, actor: str, command_id: str
+    ) -> None:
+        objections = tuple(
+            replace(objection, resolved_on=resolved_on) if objection.number == objection_no else objection
+            for objection in self._state.objections
+        )
+        self._advance(command_id, objections=objections)
 
     @event("FinalReportSubmitted")
     def _final_report_submitted(

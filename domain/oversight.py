@@ -36,6 +36,7 @@ class FundRules:
     large_fund_threshold: Money = field(default_factory=lambda: Money(100_000_00))  # 100,000 CNY, common practice
     major_project_threshold: Money = field(default_factory=lambda: Money(500_000_00))  # 500,000 CNY
     quorum: Fraction = Fraction(2, 3)
+    publicity_min_days: int = 7  # R8
 
 
 DEFAULT_FUND_RULES = FundRules()

@@ -17,11 +17,13 @@ from domain.commands import (
     CloseGrant,
     ConcludePublicity,
     GrantCommand,
+    RaiseObjection,
     RecordDisbursement,
     RecordEvaluation,
     RecordMissedDeadline,
     RecordNotice,
     RejectApplication,
+    ResolveObjection,
     StartPublicity,
     SubmitApplication,
     SubmitFinalReport,
@@ -41,6 +43,7 @@ from domain.oversight import (
     check_duties,
     check_payment,
 )
+from domain.publicity import check_publicity
 from domain.stages import Rating, Stage
 from domain.state import GrantState
 from domain.values import Points
@@ -92,6 +95,7 @@ def check(
         )
     _check_step(state, command, at)
     check_duties(state, command)
+    check_publicity(state, command, fund_rules.publicity_min_days)
     if isinstance(command, ApproveApplication):
         check_approval(state, command, decision, fund_rules)
     elif isinstance(command, RecordDisbursement):
@@ -177,6 +181,10 @@ def _check_final_report(state: GrantState, command: SubmitFinalReport, at: datet
         )
 
 
+def _check_objection(state: GrantState, _command: RaiseObjection | ResolveObjection, _: datetime) -> None:
+    _expect(state, Stage.PUBLICITY, "handling an objection to the posted project")
+
+
 def _check_evaluation(state: GrantState, _command: RecordEvaluation, _: datetime) -> None:
     _expect(state, Stage.AUDIT, "recording the evaluation")
     if state.score is not None:
@@ -220,6 +228,8 @@ _STEP_CHECKS: dict[type[GrantCommand], Callable[[GrantState, Any, datetime], Non
     RecordDisbursement: _check_disbursement,
     StartPublicity: _check_publicity_start,
     ConcludePublicity: _check_publicity_end,
+    RaiseObjection: _check_objection,
+    ResolveObjection: _check_objection,
     SubmitFinalReport: _check_final_report,
     RecordEvaluation: _check_evaluation,
     CloseGrant: _check_closing,

@@ -30,6 +30,16 @@ class Payment:
     decision_ref: str = ""
 
 
+@dataclass(frozen=True)
+class Objection:
+    """An objection raised during publicity (R8): publicity cannot conclude while one is open."""
+
+    number: int
+    raised_on: date
+    summary: str
+    resolved_on: date | None = None
+
+
 @dataclass(frozen=True, kw_only=True)
 class GrantState:
     grant_no: str
@@ -44,6 +54,7 @@ class GrantState:
     tranches: int = 0
     payments: tuple[Payment, ...] = ()
     publicity_ends_on: date | None = None
+    objections: tuple[Objection, ...] = ()
     money_used: Money | None = None
     # Who acted in each role (R6: applicant, approver, disburser and evaluator are different people).
     applicant: str = ""
@@ -65,6 +76,9 @@ class GrantState:
         """The missed deadlines whose obligation is still open: what makes the grant overdue now."""
         return [missed for missed in self.missed_deadlines if self.deadline_is_open(missed.kind)]
 
+    def open_objections(self) -> list[Objection]:
+        return [objection for objection in self.objections if objection.resolved_on is None]
+
     def next_step(self) -> NextStep:  # noqa: C901, PLR0911 - one answer per stage reads best flat
         match self.stage:
             case Stage.APPLICATION:
@@ -78,6 +92,12 @@ class GrantState:
             case Stage.DISBURSEMENT:
                 return NextStep(
                     "further tranches or the start of publicity", "officer", "grants disburse | grants publicize"
+                )
+            case Stage.PUBLICITY if self.open_objections():
+                return NextStep(
+                    f"the resolution of {len(self.open_objections())} open objection(s)",
+                    "officer",
+                    "grants resolve-objection",
                 )
             case Stage.PUBLICITY:
                 return NextStep(

@@ -32,11 +32,13 @@ with workflow.unsafe.imports_passed_through():
         CloseGrant,
         ConcludePublicity,
         GrantCommand,
+        RaiseObjection,
         RecordDisbursement,
         RecordEvaluation,
         RecordMissedDeadline,
         RecordNotice,
         RejectApplication,
+        ResolveObjection,
         StartPublicity,
         SubmitApplication,
         SubmitFinalReport,
@@ -196,6 +198,22 @@ class GrantLifecycle:
 
     @conclude_publicity.validator
     def _validate_conclude_publicity(self, command: ConcludePublicity) -> None:
+        self.validate(command)
+
+    @workflow.update
+    async def raise_objection(self, command: RaiseObjection) -> GrantState:
+        return await self._record(LedgerActivities.raise_objection, command)
+
+    @raise_objection.validator
+    def _validate_raise_objection(self, command: RaiseObjection) -> None:
+        self.validate(command)
+
+    @workflow.update
+    async def resolve_objection(self, command: ResolveObjection) -> GrantState:
+        return await self._record(LedgerActivities.resolve_objection, command)
+
+    @resolve_objection.validator
+    def _validate_resolve_objection(self, command: ResolveObjection) -> None:
         self.validate(command)
 
     @workflow.update

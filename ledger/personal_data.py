@@ -12,7 +12,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from collections.abc import Callable
 from dataclasses import fields
@@ -27,6 +26,7 @@ from eventsourcing.persistence import Transcoding
 
 from domain.personal import Beneficiary, PersonalData, UnreadablePersonalData
 from ledger.recorders import LedgerRecorder
+from ledger.secret_files import create_secret_file
 
 MASTER_KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -56,10 +56,7 @@ def ensure_master_key(path: Path) -> bytes:
     if path.exists():
         return load_master_key(path)
     key = secrets.token_bytes(MASTER_KEY_BYTES)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as file:
-        file.write(base64.b64encode(key).decode() + "\n")
+    create_secret_file(path, base64.b64encode(key) + b"\n")
     return key
 
 

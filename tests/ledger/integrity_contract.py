@@ -36,7 +36,9 @@ class RawDatabase(Protocol):
         """A grant's originator id as this backend stores it."""
 
 
-class IntegrityContract:
+class LedgerUnderTest:
+    """What each backend supplies: the ledger's URL and raw access to its database; and a signing key."""
+
     @pytest.fixture
     def ledger_url(self) -> Iterator[str]:
         raise NotImplementedError
@@ -49,6 +51,8 @@ class IntegrityContract:
     def key(self) -> Ed25519PrivateKey:
         return Ed25519PrivateKey.generate()
 
+
+class IntegrityContract(LedgerUnderTest):
     @pytest.fixture
     def exported(self, ledger_url: str, key: Ed25519PrivateKey) -> Checkpoint:
         """The ledger after three whole grants, and the checkpoint someone outside took of it."""

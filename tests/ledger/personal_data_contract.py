@@ -25,7 +25,7 @@ from domain.values import Money
 from ledger.application import GrantLedger, open_ledger
 from ledger.checkpoints import CheckpointSigner
 from tests.builders import lifecycle, submit
-from tests.ledger.integrity_contract import RawDatabase
+from tests.ledger.integrity_contract import LedgerUnderTest, RawDatabase
 
 PEOPLE = (  # (name, ID number with a valid check character, one-card account, category, township)
     ("张三", "430102198001011233", "6217001234567890123", "计生特殊家庭", "岳麓区莲花镇"),
@@ -54,19 +54,7 @@ def registration(ledger: GrantLedger, grant_no: str = "A") -> RegisterBeneficiar
     return RegisterBeneficiaries(grant_no=grant_no, actor="officer", beneficiaries=beneficiaries)
 
 
-class PersonalDataContract:
-    @pytest.fixture
-    def ledger_url(self) -> Iterator[str]:
-        raise NotImplementedError
-
-    @pytest.fixture
-    def raw(self, ledger_url: str) -> RawDatabase:
-        raise NotImplementedError
-
-    @pytest.fixture
-    def key(self) -> Ed25519PrivateKey:
-        return Ed25519PrivateKey.generate()
-
+class PersonalDataContract(LedgerUnderTest):
     @pytest.fixture
     def master_key(self) -> bytes:
         return secrets.token_bytes(32)

@@ -41,21 +41,7 @@ class RawPostgres:
 
 
 @pytest.mark.postgres
-class TestIntegrityOnPostgres(IntegrityContract):
-    @pytest.fixture
-    def ledger_url(self) -> Iterator[str]:
-        with fresh_schema_url() as url:
-            yield url
-
-    @pytest.fixture
-    def raw(self, ledger_url: str) -> Iterator[RawDatabase]:
-        schema = make_url(ledger_url).query["schema"]
-        with connect(ledger_url) as connection:
-            yield RawPostgres(connection, str(schema))
-
-
-@pytest.mark.postgres
-class TestPersonalDataOnPostgres(PersonalDataContract):
+class TestIntegrityOnPostgres(IntegrityContract, PersonalDataContract):
     @pytest.fixture
     def ledger_url(self) -> Iterator[str]:
         with fresh_schema_url() as url:

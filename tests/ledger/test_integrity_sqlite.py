@@ -37,7 +37,7 @@ class RawSQLite:
         return grant_id(grant_no).hex
 
 
-class TestIntegrityOnSQLite(IntegrityContract):
+class TestIntegrityOnSQLite(IntegrityContract, PersonalDataContract):
     @pytest.fixture
     def ledger_url(self, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path}/ledger.sqlite"
@@ -69,13 +69,3 @@ class TestIntegrityOnSQLite(IntegrityContract):
             f"found {later.tree_size - 1} records in the ledger"
         )
         assert problems == [expected]
-
-
-class TestPersonalDataOnSQLite(PersonalDataContract):
-    @pytest.fixture
-    def ledger_url(self, tmp_path: Path) -> str:
-        return f"sqlite:///{tmp_path}/ledger.sqlite"
-
-    @pytest.fixture
-    def raw(self, tmp_path: Path) -> RawDatabase:
-        return RawSQLite(tmp_path / "ledger.sqlite")

@@ -3,40 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import pytest
 from temporalio.client import Client
 from temporalio.worker import Replayer
 
 from cli.gateway import GrantGateway, GrantRefusedError
-from domain.commands import GrantCommand, SubmitApplication
 from domain.errors import DuplicateGrantError, GrantNotFoundError, StageOrderViolation
 from domain.stages import Stage
-from domain.state import GrantState
 from domain.values import Money
 from ledger.application import GrantLedger
 from tests.builders import LIFECYCLE_EVENTS, REQUESTED, disburse, lifecycle, submit
+from tests.workflows.support import new_grant_no, run_until
 from workflows.converter import DATA_CONVERTER
 from workflows.grant_lifecycle import GRANT_STAGE, GrantLifecycle, workflow_id_for
-
-
-def new_grant_no() -> str:
-    return f"T-{uuid.uuid4().hex[:10]}"
-
-
-async def send(gateway: GrantGateway, command: GrantCommand) -> GrantState:
-    if isinstance(command, SubmitApplication):
-        return await gateway.submit(command)
-    return await gateway.record(command)
-
-
-async def run_until(gateway: GrantGateway, grant_no: str, steps: int | None = None) -> GrantState:
-    """Apply, then send the first `steps` steps of the lifecycle (all of them by default)."""
-    state = await gateway.submit(submit(grant_no))
-    for command in lifecycle(grant_no)[:steps]:
-        state = await send(gateway, command)
-    return state
 
 
 async def test_a_grant_goes_through_all_six_stages_and_its_workflow_completes(

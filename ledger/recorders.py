@@ -202,8 +202,7 @@ class LedgerRecorder:
 
     def _write_links(self, cursor: Any, stored_events: Sequence[StoredEvent], ids: Sequence[int]) -> None:  # noqa: ANN401
         """Chain the records just inserted, in their transaction (the events table is locked for writing)."""
-        self._run(cursor, SELECT_LOG_SIZE)
-        size = int(cursor.fetchone()["size"])
+        first_position = self._first_position(cursor, ids)
 
         def previous_hash(originator: UUID, version: int) -> bytes | None:
             known = self.tips.previous(originator, version)
@@ -213,13 +212,18 @@ class LedgerRecorder:
             row = cursor.fetchone()
             return bytes(row["record_hash"]) if row else None
 
-        links = chain_links(stored_events, size + 1, previous_hash)
+        links = chain_links(stored_events, first_position, previous_hash)
         rows = [
             (link.position, notification_id, self._encode_id(link.originator_id), link.version, link.hash)
             for link, notification_id in zip(links, ids, strict=True)
         ]
         cursor.executemany(self._statement(INSERT_LINK), rows)
         self.tips.written(links)
+
+    def _first_position(self, cursor: Any, ids: Sequence[int]) -> int:  # noqa: ANN401, ARG002 - a driver's cursor
+        """The log position of the first record just inserted: one past the log's end."""
+        self._run(cursor, SELECT_LOG_SIZE)
+        return int(cursor.fetchone()["size"]) + 1
 
     def log_size(self) -> int:
         with self.datastore.transaction(commit=False) as cursor:
@@ -407,6 +411,10 @@ class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder
 
     def _encode_id(self, originator_id: UUID) -> object:
         return originator_id.hex  # as eventsourcing's SQLite recorder stores it
+
+    def _first_position(self, cursor: Any, ids: Sequence[int]) -> int:  # noqa: ANN401, ARG002 - a sqlite3.Cursor
+        """In SQLite a record's log position is its row id: rows are never deleted, so row ids have no gaps."""
+        return ids[0] if ids else 1
 
     def _plain_tuples(self, cursor: Any) -> None:  # noqa: ANN401 - a sqlite3.Cursor
         cursor.row_factory = None  # ids are text, versions int, hashes and states bytes: tuples as they are

@@ -17,6 +17,7 @@ from datetime import date
 
 import click
 
+from audit.check import check_ledger
 from audit.history import history_rows
 from audit.verify import verify_ledger
 from cli.gateway import GrantGateway
@@ -245,6 +246,7 @@ def _print_results(settings: Settings) -> None:
         example = grant_no(0)
         rows = history_rows(ledger.history(example))
         verified = verify_ledger(ledger, load_public_key(settings.signing_key_file))
+        findings = check_ledger(ledger)
     total = sum((state.disbursed for state in states), Money(0))
     click.echo("")
     click.echo(grants_table(states))
@@ -254,4 +256,5 @@ def _print_results(settings: Settings) -> None:
     click.echo(history_table(rows))
     click.echo("")
     click.echo(f"integrity (grants audit verify): {summary(verified, None, None)}")
+    click.echo(f"compliance (grants audit check): {len(findings)} finding(s) on replay of rules R1-R9")
     click.echo(f'Temporal Web UI: {settings.ui_url}?query=GrantStage%3D%22closed%22  (filter: GrantStage = "closed")')

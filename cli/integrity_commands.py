@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 
+from audit.check import VIOLATION, check_ledger
 from audit.verify import VerifyReport, verify_grant, verify_ledger
 from cli.errors import refusals_fail
 from cli.settings import Settings
@@ -75,6 +77,26 @@ def summary(report: VerifyReport, grant_no: str | None, against: Path | None) ->
         f"verified: {report.records} records in {report.chains} hash chains, every chain intact; "
         f"the Merkle log matches {report.checkpoints} signed checkpoint(s){held} ({report.seconds:.2f} s)"
     )
+
+
+@audit.command()
+@click.option("--grant", "grant_no", help="Check one grant only.")
+@click.option("--year", "fiscal_year", type=int, help="Check the grants of one fiscal year.")
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def check(settings: Settings, grant_no: str | None, fiscal_year: int | None, output: str) -> None:
+    """Replay the ledger and judge every step by the rules again; exit 1 if any finding is a violation."""
+    with refusals_fail(), open_ledger(settings.ledger_url) as ledger:
+        findings = check_ledger(ledger, [grant_no] if grant_no else None, fiscal_year)
+    if output == "json":
+        click.echo(json.dumps([finding.as_dict() for finding in findings], ensure_ascii=False, indent=2))
+    elif findings:
+        click.echo("\n".join(str(finding) for finding in findings))
+    else:
+        scope = f"grant {grant_no}" if grant_no else f"fiscal year {fiscal_year}" if fiscal_year else "every grant"
+        click.echo(f"no findings: {scope} complies with the rules on replay")
+    if any(finding.severity == VIOLATION for finding in findings):
+        raise SystemExit(VERIFICATION_FAILED)
 
 
 @click.group("ledger")

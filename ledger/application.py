@@ -177,7 +177,7 @@ class GrantLedger(Application[UUID]):
             raise GrantError(msg)
         return recorded
 
-    def _named_decision(self, command: GrantCommand) -> CollectiveDecision | None:
+    def named_decision(self, command: GrantCommand) -> CollectiveDecision | None:
         """The collective decision a step names (`BODY:MINUTES`), loaded so that the rules can check it."""
         reference = getattr(command, "decision_ref", "")
         if not reference:
@@ -246,7 +246,7 @@ class GrantLedger(Application[UUID]):
         earlier = grant.version_of(command.command_id)
         if earlier is not None:
             return self._state_at(grant, earlier)
-        grant.execute(command, at, self._named_decision(command), self._fund_rules)
+        grant.execute(command, at, self.named_decision(command), self._fund_rules)
         recordings = self.save(grant)
         self._checkpoint_if_due(command.grant_no, [type(r.domain_event).__name__ for r in recordings])
         return grant.state
@@ -314,6 +314,7 @@ def open_ledger(
     signer: CheckpointSigner | None = None,
     checkpoint_every: int = CHECKPOINT_EVERY,
     master_key: bytes | None = None,
+    fund_rules: FundRules = DEFAULT_FUND_RULES,
 ) -> Iterator[GrantLedger]:
     """A ledger on `url`, closed (connections released) when the block ends.
 
@@ -323,7 +324,9 @@ def open_ledger(
     env = persistence_env(url)
     if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
         ensure_postgres_schema(url)
-    ledger = GrantLedger(env=env, signer=signer, checkpoint_every=checkpoint_every, master_key=master_key)
+    ledger = GrantLedger(
+        env=env, signer=signer, checkpoint_every=checkpoint_every, master_key=master_key, fund_rules=fund_rules
+    )
     try:
         yield ledger
     finally:

@@ -46,6 +46,7 @@ def test_the_ledger_verifies_and_an_exported_checkpoint_holds_it_to_its_word(
     assert "every chain intact" in ok(env, "audit", "verify")
     assert f"and the checkpoint in {exported}" in ok(env, "audit", "verify", "--against", str(exported))
     assert "verified grant E2E-V1: 4 records" in ok(env, "audit", "verify", "E2E-V1")
+    assert "no findings: grant E2E-V1 complies" in ok(env, "audit", "check", "--grant", "E2E-V1")
 
     tampered = tmp_path / "tampered.sqlite"
     ledger_file = Settings.from_env(env).ledger_url.removeprefix("sqlite:///")

@@ -1,0 +1,112 @@
+"""`grants audit check`: every rule enforced once more, by replaying the ledger (the detective half of R1-R9).
+
+Each recorded step is turned back into the command that made it and judged by the same rules the ledger applied
+when it was recorded, against the grant's state just before it, at the time it was recorded, and with the
+collective decision it named. A ledger written under laxer rules (a threshold raised to let one payment
+through), or a decision that no longer authorises what it was cited for, shows up here; so does every deadline
+the workflows recorded as missed. Findings cite the event versions they rest on and come out in a stable order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from domain import rules
+from domain.commands import (
+    AcknowledgeNotice,
+    ApproveApplication,
+    CloseGrant,
+    ConcludePublicity,
+    GrantCommand,
+    RaiseObjection,
+    RecordDisbursement,
+    RecordEvaluation,
+    RecordNotice,
+    RejectApplication,
+    ResolveObjection,
+    StartPublicity,
+    SubmitFinalReport,
+)
+from domain.errors import GrantError, GrantRuleViolation
+from domain.grant import Grant, grant_id
+from domain.oversight import DEFAULT_FUND_RULES, FundRules
+from ledger.application import GrantLedger
+
+VIOLATION = "violation"
+
+# The command each recorded step came from (the application and missed deadlines are not steps to re-judge).
+STEP_OF_EVENT: dict[str, type[GrantCommand]] = {
+    "ApplicationApproved": ApproveApplication,
+    "ApplicationRejected": RejectApplication,
+    "NoticeRecorded": RecordNotice,
+    "NoticeAcknowledged": AcknowledgeNotice,
+    "DisbursementRecorded": RecordDisbursement,
+    "PublicityStarted": StartPublicity,
+    "ObjectionRaised": RaiseObjection,
+    "ObjectionResolved": ResolveObjection,
+    "PublicityConcluded": ConcludePublicity,
+    "FinalReportSubmitted": SubmitFinalReport,
+    "EvaluationRecorded": RecordEvaluation,
+    "GrantClosed": CloseGrant,
+}
+STEP_FIELDS = {name: {f.name for f in fields(command)} for name, command in STEP_OF_EVENT.items()}
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    grant_no: str
+    versions: tuple[int, ...]
+    rule: str
+    severity: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        events = ", ".join(f"#{version}" for version in self.versions)
+        return f"{self.severity}: {self.rule}: grant {self.grant_no}, event {events}: {self.message}"
+
+
+def check_ledger(
+    ledger: GrantLedger,
+    grant_nos: Iterable[str] | None = None,
+    fiscal_year: int | None = None,
+    fund_rules: FundRules = DEFAULT_FUND_RULES,
+) -> list[Finding]:
+    """The findings of every grant (or of those named, or of one fiscal year), in a stable order."""
+    findings: list[Finding] = []
+    for grant_no in sorted(grant_nos if grant_nos is not None else ledger.grant_numbers()):
+        if fiscal_year is None or ledger.state(grant_no).application.fiscal_year == fiscal_year:
+            findings.extend(check_grant(ledger, grant_no, fund_rules))
+    return sorted(findings)
+
+
+def check_grant(ledger: GrantLedger, grant_no: str, fund_rules: FundRules = DEFAULT_FUND_RULES) -> list[Finding]:
+    findings: list[Finding] = []
+    grant: Grant | None = None
+    for recorded in ledger.repository.event_store.get(grant_id(grant_no)):
+        name, version = type(recorded).__name__, recorded.originator_version
+        if name == "DeadlineMissed":
+            message = f"the {recorded.kind} deadline of {recorded.due_at:%Y-%m-%d %H:%M} UTC passed with it unmet"  # type: ignore[attr-defined]
+            findings.append(Finding(grant_no, (version,), "R9 deadlines", VIOLATION, message))
+        elif name in STEP_OF_EVENT and grant is not None:
+            findings.extend(_judge(ledger, grant, grant_no, recorded, fund_rules))
+        grant = recorded.mutate(grant)  # type: ignore[attr-defined]
+    return findings
+
+
+def _judge(ledger: GrantLedger, grant: Grant, grant_no: str, recorded: Any, fund_rules: FundRules) -> list[Finding]:  # noqa: ANN401
+    """Judge one recorded step by the rules, against the state the grant had just before it."""
+    name, version = type(recorded).__name__, recorded.originator_version
+    facts = {key: value for key, value in vars(recorded).items() if key in STEP_FIELDS[name]}
+    try:
+        command = STEP_OF_EVENT[name](**{**facts, "grant_no": grant_no})
+        rules.check(grant.state, command, recorded.timestamp, ledger.named_decision(command), fund_rules)
+    except GrantRuleViolation as broken:
+        return [Finding(grant_no, (version,), broken.rule, VIOLATION, f"{broken.problem} (recorded as {name})")]
+    except GrantError as broken:
+        return [Finding(grant_no, (version,), "record", VIOLATION, f"{name}: {broken}")]
+    return []

@@ -1,0 +1,53 @@
+"""`grants audit check`: the rules judged again on replay, including what the preventive checks let through."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+
+from audit.check import check_ledger
+from domain.commands import RecordMissedDeadline
+from domain.deadlines import DeadlineKind
+from domain.oversight import FundRules
+from domain.values import Money
+from ledger.application import open_ledger
+from tests.builders import acknowledge, approve, disburse, lifecycle, notice, submit
+
+BIG = Money(400_000_00)
+
+
+def test_a_compliant_ledger_has_no_findings(ledger_url: str) -> None:
+    with open_ledger(ledger_url) as ledger:
+        for grant_no in ("A", "B"):
+            ledger.execute(submit(grant_no))
+            for command in lifecycle(grant_no):
+                ledger.execute(command)
+        assert check_ledger(ledger) == []
+
+
+def test_a_payment_let_through_by_laxer_rules_is_a_finding_citing_its_event(ledger_url: str) -> None:
+    """A threshold raised to let one payment through (三重一大 without a decision) shows on replay."""
+    lax = FundRules(large_fund_threshold=Money(1_000_000_00))
+    with open_ledger(ledger_url, fund_rules=lax) as ledger:
+        ledger.execute(submit("A", requested=BIG))
+        for command in (approve(BIG, grant_no="A"), notice(BIG, grant_no="A"), acknowledge(grant_no="A")):
+            ledger.execute(command)
+        ledger.execute(disburse(Money(200_000_00), grant_no="A"))
+    with open_ledger(ledger_url) as ledger:
+        (finding,) = check_ledger(ledger)
+        assert (finding.grant_no, finding.versions, finding.rule) == ("A", (5,), "R3 large-amount fund use")
+        assert "no collective decision is named" in finding.message
+        assert check_ledger(ledger) == [finding], "the same ledger gives the same findings"
+
+
+def test_a_missed_deadline_is_a_finding(ledger_url: str) -> None:
+    with open_ledger(ledger_url) as ledger:
+        ledger.execute(submit("A"))
+        for command in lifecycle("A")[:3]:
+            ledger.execute(command)
+        due = datetime(2020, 8, 1, tzinfo=UTC)
+        missed = RecordMissedDeadline(grant_no="A", actor="workflow", kind=DeadlineKind.PAYMENT, due_at=due)
+        ledger.execute(dataclasses.replace(missed, command_id="grant-A/deadline/payment"))
+        (finding,) = check_ledger(ledger, fiscal_year=2020)
+        assert (finding.rule, finding.versions) == ("R9 deadlines", (5,))
+        assert check_ledger(ledger, fiscal_year=2021) == []

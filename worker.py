@@ -15,6 +15,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.ledger_activities import LedgerActivities
+from cli.rules_file import load_rules
 from cli.settings import Settings
 from ledger.application import GrantLedger, open_ledger
 from ledger.checkpoints import CheckpointSigner, load_signing_key
@@ -49,10 +50,13 @@ async def serve(settings: Settings, stop: asyncio.Event, ready: asyncio.Event | 
     """Run a worker until `stop` is set, then finish the activities in flight and return."""
     client = await connect(settings)
     signer = CheckpointSigner(load_signing_key(settings.signing_key_file))
+    rules = load_rules(settings.rules_file)
     with (
-        open_ledger(settings.ledger_url, signer, settings.checkpoint_every) as ledger,
+        open_ledger(settings.ledger_url, signer, settings.checkpoint_every, fund_rules=rules.fund_rules) as ledger,
         ThreadPoolExecutor(ACTIVITY_THREADS) as executor,
     ):
+        if ledger.adopt_rules(rules.funding_body, actor=f"worker ({settings.rules_file or 'default rules'})"):
+            log.info("ledger.rules_adopted", funding_body=rules.funding_body, rules=str(rules.fund_rules))
         async with build_worker(client, ledger, executor, settings.task_queue):
             log.info("worker.started", task_queue=settings.task_queue, temporal=settings.temporal_address)
             if ready is not None:

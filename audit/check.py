@@ -32,9 +32,11 @@ from domain.commands import (
 from domain.errors import GrantError, GrantRuleViolation
 from domain.grant import Grant, grant_id
 from domain.oversight import DEFAULT_FUND_RULES, FundRules
+from domain.rulebook import RuleBook, loosened
 from ledger.application import GrantLedger
 
 VIOLATION = "violation"
+WARNING = "warning"
 
 # The command each recorded step came from (the application and missed deadlines are not steps to re-judge).
 STEP_OF_EVENT: dict[str, type[GrantCommand]] = {
@@ -77,14 +79,31 @@ def check_ledger(
     fund_rules: FundRules = DEFAULT_FUND_RULES,
 ) -> list[Finding]:
     """The findings of every grant (or of those named, or of one fiscal year), in a stable order."""
-    findings: list[Finding] = []
+    books = ledger.rule_books()
+    findings = [finding for book in books for finding in _loosenings(book)]
     for grant_no in sorted(grant_nos if grant_nos is not None else ledger.grant_numbers()):
         if fiscal_year is None or ledger.state(grant_no).application.fiscal_year == fiscal_year:
-            findings.extend(check_grant(ledger, grant_no, fund_rules))
+            findings.extend(check_grant(ledger, grant_no, fund_rules, books[0] if books else None))
     return sorted(findings)
 
 
-def check_grant(ledger: GrantLedger, grant_no: str, fund_rules: FundRules = DEFAULT_FUND_RULES) -> list[Finding]:
+def _loosenings(book: RuleBook) -> list[Finding]:
+    """Each change of the rules that loosened them: a warning, whatever it let through."""
+    findings = []
+    for index in range(1, len(book.history)):
+        (_, before), (adopted_at, after) = book.history[index - 1], book.history[index]
+        for change in loosened(before, after):
+            message = f"{change} on {adopted_at:%Y-%m-%d %H:%M} UTC"
+            findings.append(
+                Finding(f"(rules of {book.funding_body})", (index + 2,), "rules loosened", WARNING, message)
+            )
+    return findings
+
+
+def check_grant(
+    ledger: GrantLedger, grant_no: str, fund_rules: FundRules = DEFAULT_FUND_RULES, book: RuleBook | None = None
+) -> list[Finding]:
+    """One grant's findings; each step judged by the rules in force when it was recorded (`book`, else `fund_rules`)."""
     findings: list[Finding] = []
     grant: Grant | None = None
     for recorded in ledger.repository.event_store.get(grant_id(grant_no)):
@@ -93,7 +112,9 @@ def check_grant(ledger: GrantLedger, grant_no: str, fund_rules: FundRules = DEFA
             message = f"the {recorded.kind} deadline of {recorded.due_at:%Y-%m-%d %H:%M} UTC passed with it unmet"  # type: ignore[attr-defined]
             findings.append(Finding(grant_no, (version,), "R9 deadlines", VIOLATION, message))
         elif name in STEP_OF_EVENT and grant is not None:
-            findings.extend(_judge(ledger, grant, grant_no, recorded, fund_rules))
+            at = recorded.timestamp  # type: ignore[attr-defined]  # every stored event has one
+            in_force = book.in_force_at(at, fund_rules) if book else fund_rules
+            findings.extend(_judge(ledger, grant, grant_no, recorded, in_force))
         grant = recorded.mutate(grant)  # type: ignore[attr-defined]
     return findings
 

@@ -8,9 +8,11 @@ from typing import NoReturn
 
 import click
 
+from cli.rules_file import RulesFileError
 from cli.stack import StackError
 from domain.errors import GrantError
 from ledger.checkpoints import CheckpointFileError
+from ledger.personal_data import MasterKeyError
 from ledger.settings import LedgerURLError
 
 USAGE_ERROR = 2
@@ -26,5 +28,5 @@ def refusals_fail() -> Iterator[None]:
     """Turn a refusal (domain rule, bad configuration, stack trouble) into a one-line error, exit status 2."""
     try:
         yield
-    except (GrantError, LedgerURLError, StackError, CheckpointFileError) as error:
+    except (GrantError, LedgerURLError, StackError, CheckpointFileError, MasterKeyError, RulesFileError) as error:
         fail(str(error))

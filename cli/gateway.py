@@ -39,6 +39,7 @@ from domain.commands import (
 )
 from domain.deadlines import DeadlinePolicy
 from domain.errors import GrantError
+from domain.oversight import FundRules
 from domain.state import GrantState
 from ledger.application import open_ledger
 from workflows import search_attributes
@@ -70,26 +71,29 @@ class WorkerUnavailableError(Exception):
 
 
 class GrantGateway:
-    def __init__(
+    def __init__(  # noqa: PLR0913 - the connection, where to find the ledger, and the rules new grants start with
         self,
         client: Client,
         task_queue: str,
         ledger_url: str,
         timeout_seconds: float,
+        *,
         policy: DeadlinePolicy | None = None,
+        fund_rules: FundRules | None = None,
     ) -> None:
         self._client = client
         self._task_queue = task_queue
         self._ledger_url = ledger_url
         self._timeout = timeout_seconds
         self._policy = policy or DeadlinePolicy()  # the deadlines a new grant's workflow starts with
+        self._fund_rules = fund_rules or FundRules()  # the rules its validators judge steps by
 
     async def submit(self, command: SubmitApplication) -> GrantState:
         """Start the grant's workflow with its application (or repeat an identical one harmlessly)."""
         details = command.details
         start = WithStartWorkflowOperation(
             GrantLifecycle.run,
-            StartGrantInput(command.grant_no, policy=self._policy),
+            StartGrantInput(command.grant_no, policy=self._policy, fund_rules=self._fund_rules),
             id=workflow_id_for(command.grant_no),
             task_queue=self._task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

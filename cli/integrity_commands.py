@@ -10,6 +10,7 @@ import click
 from audit.check import VIOLATION, check_ledger
 from audit.verify import VerifyReport, verify_grant, verify_ledger
 from cli.errors import refusals_fail
+from cli.rules_file import load_rules
 from cli.settings import Settings
 from ledger.application import open_ledger
 from ledger.checkpoints import (
@@ -87,7 +88,8 @@ def summary(report: VerifyReport, grant_no: str | None, against: Path | None) ->
 def check(settings: Settings, grant_no: str | None, fiscal_year: int | None, output: str) -> None:
     """Replay the ledger and judge every step by the rules again; exit 1 if any finding is a violation."""
     with refusals_fail(), open_ledger(settings.ledger_url) as ledger:
-        findings = check_ledger(ledger, [grant_no] if grant_no else None, fiscal_year)
+        rules = load_rules(settings.rules_file).fund_rules
+        findings = check_ledger(ledger, [grant_no] if grant_no else None, fiscal_year, rules)
     if output == "json":
         click.echo(json.dumps([finding.as_dict() for finding in findings], ensure_ascii=False, indent=2))
     elif findings:

@@ -29,6 +29,7 @@ from cli.operations import stuck
 from cli.params import DATE, POINTS, YUAN
 from cli.personal_data_commands import beneficiaries, erase_person
 from cli.render import grants_table, history_table, result_line, status_block
+from cli.rules_file import load_rules
 from cli.settings import Settings
 from cli.stack import run_stack, start_detached, stop_detached
 from domain.commands import (
@@ -81,8 +82,14 @@ def run(call: Coroutine[Any, Any, T]) -> T:
 
 
 async def send(settings: Settings, command: GrantCommand) -> GrantState:
+    rules = load_rules(settings.rules_file)
     gateway = GrantGateway(
-        await connect(settings), settings.task_queue, settings.ledger_url, settings.command_timeout_seconds
+        await connect(settings),
+        settings.task_queue,
+        settings.ledger_url,
+        settings.command_timeout_seconds,
+        policy=rules.deadlines,
+        fund_rules=rules.fund_rules,
     )
     if isinstance(command, SubmitApplication):
         return await gateway.submit(command)

@@ -27,6 +27,7 @@ class Settings:
     checkpoint_every: int  # GRANTS_CHECKPOINT_EVERY: records between checkpoints, besides milestones
     master_key_file: Path  # GRANTS_MASTER_KEY_FILE: wraps every person's data key (base64, 32 bytes)
     retention_days: int  # GRANTS_PERSONAL_DATA_RETENTION_DAYS: no erasure before this many days after listing
+    rules_file: Path | None  # GRANTS_RULES_FILE: thresholds and periods of the funding body (default: DESIGN.md's)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -46,6 +47,7 @@ class Settings:
             master_key_file=Path(env.get("GRANTS_MASTER_KEY_FILE") or data_dir / "master.key"),
             # 30 years: payment rosters are accounting vouchers (会计档案管理办法, art. 14).
             retention_days=int(env.get("GRANTS_PERSONAL_DATA_RETENTION_DAYS", str(30 * 365 + 7))),
+            rules_file=Path(env["GRANTS_RULES_FILE"]) if env.get("GRANTS_RULES_FILE") else None,
         )
 
     @property

@@ -35,8 +35,12 @@ class FundRules:
 
     large_fund_threshold: Money = field(default_factory=lambda: Money(100_000_00))  # 100,000 CNY, common practice
     major_project_threshold: Money = field(default_factory=lambda: Money(500_000_00))  # 500,000 CNY
-    quorum: Fraction = Fraction(2, 3)
+    quorum: tuple[int, int] = (2, 3)  # R5: at least this fraction of members present (a pair: it crosses Temporal)
     publicity_min_days: int = 7  # R8
+
+    @property
+    def quorum_fraction(self) -> Fraction:
+        return Fraction(*self.quorum)
 
 
 DEFAULT_FUND_RULES = FundRules()

@@ -21,6 +21,7 @@ from domain.errors import GrantError, GrantNotFoundError, InvalidInputError
 from domain.grant import Grant, grant_id
 from domain.oversight import DEFAULT_FUND_RULES, FundRules
 from domain.personal import Beneficiary, BeneficiaryList, Person, RegisterBeneficiaries, beneficiary_list_id
+from domain.rulebook import RuleBook, rulebook_id
 from domain.state import GrantState
 from ledger.checkpoints import Checkpoint, CheckpointFileError, CheckpointSigner
 from ledger.merkle import MerkleLog
@@ -166,7 +167,7 @@ class GrantLedger(Application[UUID]):
         try:
             recorded: CollectiveDecision = self.repository.get(decision.decision_id)
         except AggregateNotFoundError:
-            recorded = CollectiveDecision.record(decision)
+            recorded = CollectiveDecision.record(decision, self._fund_rules.quorum_fraction)
             self.save(recorded)
             return recorded
         if recorded.items != list(decision.items) or recorded.held_on != decision.held_on:
@@ -176,6 +177,22 @@ class GrantLedger(Application[UUID]):
             )
             raise GrantError(msg)
         return recorded
+
+    def adopt_rules(self, funding_body: str, actor: str) -> bool:
+        """Record this ledger's rules as in force for `funding_body`, if they changed; True if recorded."""
+        try:
+            book: RuleBook = self.repository.get(rulebook_id(funding_body))
+        except AggregateNotFoundError:
+            book = RuleBook(funding_body=funding_body)
+        adopted = book.adopt(self._fund_rules, actor)
+        if adopted:
+            self.save(book)
+        return adopted
+
+    def rule_books(self) -> list[RuleBook]:
+        topic = [get_topic(RuleBook.RuleBookOpened)]  # type: ignore[attr-defined]  # made by @event
+        opened = self.recorder.select_notifications(start=1, limit=10_000, topics=topic)
+        return [self.repository.get(cast("UUID", notification.originator_id)) for notification in opened]
 
     def named_decision(self, command: GrantCommand) -> CollectiveDecision | None:
         """The collective decision a step names (`BODY:MINUTES`), loaded so that the rules can check it."""

@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.deadlines import DeadlineKind, DeadlinePolicy
     from domain.errors import GrantError
+    from domain.oversight import FundRules
     from domain.state import GrantState
     from workflows import search_attributes
     from workflows.operator_view import (
@@ -89,6 +90,7 @@ class StartGrantInput:
     grant_no: str
     policy: DeadlinePolicy = field(default_factory=DeadlinePolicy)
     carried: CarriedGrant | None = None
+    fund_rules: FundRules = field(default_factory=FundRules)  # what the validators judge by (the ledger judges again)
 
 
 @workflow.defn
@@ -97,6 +99,7 @@ class GrantLifecycle:
     def __init__(self, start: StartGrantInput) -> None:
         self._grant_no = start.grant_no
         self._policy = start.policy
+        self._fund_rules = start.fund_rules
         self._state: GrantState | None = None
         self._deadlines: dict[DeadlineKind, ArmedDeadline] = {}
         self._one_step_at_a_time = asyncio.Lock()
@@ -333,7 +336,7 @@ class GrantLifecycle:
             msg = f"grant {command.grant_no}: this step was sent to the workflow of grant {self._grant_no}"
             raise ApplicationError(msg, type="WrongGrant", non_retryable=True)
         try:
-            rules.check(self._state, command, workflow.now())
+            rules.check(self._state, command, workflow.now(), fund_rules=self._fund_rules)
         except GrantError as refusal:
             raise ApplicationError(str(refusal), type=type(refusal).__name__, non_retryable=True) from None
 

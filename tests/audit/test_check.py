@@ -51,3 +51,20 @@ def test_a_missed_deadline_is_a_finding(ledger_url: str) -> None:
         (finding,) = check_ledger(ledger, fiscal_year=2020)
         assert (finding.rule, finding.versions) == ("R9 deadlines", (5,))
         assert check_ledger(ledger, fiscal_year=2021) == []
+
+
+def test_rules_are_judged_as_in_force_and_loosening_them_is_a_warning(ledger_url: str) -> None:
+    """A payment made under rules that were loosened for it passes those rules, but the loosening shows."""
+    with open_ledger(ledger_url) as strict:
+        assert strict.adopt_rules("湖南省计划生育协会", actor="worker")
+        assert not strict.adopt_rules("湖南省计划生育协会", actor="worker"), "unchanged rules are not recorded again"
+    lax = FundRules(large_fund_threshold=Money(1_000_000_00))
+    with open_ledger(ledger_url, fund_rules=lax) as ledger:
+        ledger.adopt_rules("湖南省计划生育协会", actor="worker")
+        ledger.execute(submit("A", requested=BIG))
+        for command in (approve(BIG, grant_no="A"), notice(BIG, grant_no="A"), acknowledge(grant_no="A")):
+            ledger.execute(command)
+        ledger.execute(disburse(Money(200_000_00), grant_no="A"))
+        (finding,) = check_ledger(ledger)
+    assert (finding.rule, finding.severity) == ("rules loosened", "warning")
+    assert "large-fund threshold raised from 100,000.00 yuan to 1,000,000.00 yuan" in finding.message

@@ -1,0 +1,76 @@
+"""The rules configuration of one funding body (GRANTS_RULES_FILE), read and checked before anything starts."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from domain.deadlines import DAY_SECONDS, DeadlinePolicy
+from domain.errors import InvalidInputError
+from domain.oversight import FundRules
+from domain.values import Money
+
+DEFAULT_BODY = "湖南省计划生育协会"
+
+
+class RulesFileError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class RulesInForce:
+    funding_body: str
+    fund_rules: FundRules
+    deadlines: DeadlinePolicy
+
+
+def load_rules(path: Path | None) -> RulesInForce:
+    """The rules in `path`, or DESIGN.md's defaults when no file is configured."""
+    if path is None:
+        return RulesInForce(DEFAULT_BODY, FundRules(), DeadlinePolicy())
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        return RulesInForce(str(raw["funding_body"]), _fund_rules(raw), _deadlines(raw))
+    except FileNotFoundError:
+        msg = f"rules file {path} does not exist. Fix: set GRANTS_RULES_FILE to a file like config/rules/hunan.toml"
+        raise RulesFileError(msg) from None
+    except tomllib.TOMLDecodeError as error:
+        msg = f"rules file {path} is not valid TOML: {error}"
+        raise RulesFileError(msg) from None
+    except KeyError as error:
+        msg = f"rules file {path}: {error.args[0]!r} is missing. Fix: compare with config/rules/hunan.toml"
+        raise RulesFileError(msg) from None
+    except (InvalidInputError, TypeError, ValueError) as error:
+        msg = f"rules file {path}: {error}. Fix: compare with config/rules/hunan.toml"
+        raise RulesFileError(msg) from None
+
+
+def _fund_rules(raw: dict[str, Any]) -> FundRules:
+    numerator, denominator = (int(part) for part in raw["decisions"]["quorum"])
+    if not 0 < numerator <= denominator:
+        msg = f"quorum {numerator}/{denominator} is not a fraction of the members"
+        raise ValueError(msg)
+    return FundRules(
+        large_fund_threshold=_positive(raw["thresholds"]["large_fund_use"]),
+        major_project_threshold=_positive(raw["thresholds"]["major_project"]),
+        quorum=(numerator, denominator),
+        publicity_min_days=int(raw["publicity"]["minimum_days"]),
+    )
+
+
+def _deadlines(raw: dict[str, Any]) -> DeadlinePolicy:
+    days = raw["deadlines"]
+    return DeadlinePolicy(
+        payment_due_seconds=float(days["payment_due_days"]) * DAY_SECONDS,
+        final_report_due_seconds=float(days["final_report_due_days"]) * DAY_SECONDS,
+    )
+
+
+def _positive(yuan: object) -> Money:
+    amount = Money.parse_yuan(str(yuan))
+    if not amount.is_positive:
+        msg = f"threshold {yuan} must be more than zero"
+        raise ValueError(msg)
+    return amount

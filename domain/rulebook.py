@@ -1,0 +1,90 @@
+"""The rules in force, as a history: each change of a funding body's rules configuration is an event.
+
+So a replay judges every step by the rules that were in force when it was recorded, and an auditor can see
+who changed the rules when, and whether a change loosened them (a threshold raised, a quorum or a publicity
+period lowered): the classic way to let one payment through.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.oversight import FundRules
+from domain.values import Money
+
+RULEBOOK_NAMESPACE = uuid5(NAMESPACE_URL, "urn:grant-ledger:rule-book")
+
+
+def rulebook_id(funding_body: str) -> UUID:
+    return uuid5(RULEBOOK_NAMESPACE, funding_body)
+
+
+class RuleBook(Aggregate):
+    @staticmethod
+    def create_id(funding_body: str, **_: Any) -> UUID:  # noqa: ANN401 - the event's fields
+        return rulebook_id(funding_body)
+
+    @event("RuleBookOpened")
+    def __init__(self, funding_body: str) -> None:
+        self.funding_body = funding_body
+        self.history: list[tuple[datetime, FundRules]] = []
+
+    @property
+    def current(self) -> FundRules | None:
+        return self.history[-1][1] if self.history else None
+
+    def adopt(self, rules: FundRules, actor: str) -> bool:
+        """Record `rules` as in force from now, unless they already are; True if they were recorded."""
+        if rules == self.current:
+            return False
+        self._adopted(
+            rules.large_fund_threshold,
+            rules.major_project_threshold,
+            list(rules.quorum),
+            rules.publicity_min_days,
+            actor,
+        )
+        return True
+
+    @event("RulesAdopted")
+    def _adopted(
+        self,
+        large_fund_threshold: Money,
+        major_project_threshold: Money,
+        quorum: list[int],
+        publicity_min_days: int,
+        actor: str,
+    ) -> None:
+        numerator, denominator = quorum
+        rules = FundRules(large_fund_threshold, major_project_threshold, (numerator, denominator), publicity_min_days)
+        self.history.append((self.modified_on, rules))
+
+    def in_force_at(self, at: datetime, default: FundRules) -> FundRules:
+        """The rules adopted last before `at` (`default` before any was recorded)."""
+        in_force = default
+        for adopted_at, rules in self.history:
+            if adopted_at <= at:
+                in_force = rules
+        return in_force
+
+
+def loosened(before: FundRules, after: FundRules) -> list[str]:
+    """Each way in which `after` is laxer than `before`."""
+    changes = []
+    if after.large_fund_threshold > before.large_fund_threshold:
+        changes.append(
+            f"large-fund threshold raised from {before.large_fund_threshold} to {after.large_fund_threshold}"
+        )
+    if after.major_project_threshold > before.major_project_threshold:
+        changes.append(
+            f"major-project threshold raised from {before.major_project_threshold} to {after.major_project_threshold}"
+        )
+    if after.quorum_fraction < before.quorum_fraction:
+        changes.append(f"quorum lowered from {before.quorum_fraction} to {after.quorum_fraction}")
+    if after.publicity_min_days < before.publicity_min_days:
+        changes.append(f"publicity minimum cut from {before.publicity_min_days} to {after.publicity_min_days} days")
+    return changes

@@ -8,17 +8,25 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from uuid import UUID
 
 import click
 
 from cli.errors import fail, refusals_fail
+from cli.params import DATE, YUAN
 from cli.render import table
 from cli.settings import Settings
 from domain.errors import InvalidInputError
-from domain.personal import Beneficiary, PersonalData, RegisterBeneficiaries, mask_id_number
+from domain.personal import (
+    ONE_CARD,
+    Beneficiary,
+    PayBeneficiary,
+    PersonalData,
+    RegisterBeneficiaries,
+    mask_id_number,
+)
 from domain.values import Money
 from ledger.application import open_ledger
 from ledger.personal_data import PersonalDataVault, load_master_key
@@ -46,15 +54,16 @@ def beneficiaries() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help=f"CSV (UTF-8) with a header row: {','.join(COLUMNS)} (amount in yuan).",
 )
+@click.option("--pay-by", type=DATE, help="The list's deadline for paying the people on it (R7).")
 @click.pass_obj
-def register(settings: Settings, grant_no: str, list_file: Path) -> None:
+def register(settings: Settings, grant_no: str, list_file: Path, pay_by: date | None) -> None:
     """Register the people of a CSV file on the grant's list; any bad row refuses the whole file."""
     rows = _read_rows(grant_no, list_file)
     with refusals_fail():
         master_key = load_master_key(settings.master_key_file)
     with refusals_fail(), open_ledger(settings.ledger_url, master_key=master_key) as ledger:
         people = _beneficiaries(grant_no, list_file, rows, ledger.vault)
-        command = RegisterBeneficiaries(grant_no=grant_no, actor=settings.actor, beneficiaries=people)
+        command = RegisterBeneficiaries(grant_no=grant_no, actor=settings.actor, beneficiaries=people, pay_by=pay_by)
         size = ledger.register_beneficiaries(command)
     click.echo(f"grant {grant_no}: {len(people)} people registered, {size} on the list; personal data sealed")
 
@@ -80,6 +89,34 @@ def list_beneficiaries(settings: Settings, grant_no: str) -> None:
         for person in people
     ]
     click.echo(table(["person", "name", "ID number", "township", "amount"], rows, right=[4]))
+
+
+@beneficiaries.command()
+@click.argument("grant_no")
+@click.option("--person", "person_id", required=True, type=click.UUID, help="The person's id (`beneficiaries list`).")
+@click.option("--amount", required=True, type=YUAN)
+@click.option("--paid-on", required=True, type=DATE)
+@click.option("--channel", default=ONE_CARD, show_default=True, help="How it was paid.")
+@click.option("--card", "card_account", required=True, help="The account paid into (checked, never stored).")
+@click.pass_obj
+def pay(
+    settings: Settings, grant_no: str, person_id: UUID, amount: Money, paid_on: date, channel: str, card_account: str
+) -> None:
+    """Record money paid to one person on the list (R7: the list, its standard, its deadline, their own card)."""
+    with refusals_fail():
+        master_key = load_master_key(settings.master_key_file)
+        command = PayBeneficiary(
+            grant_no=grant_no,
+            actor=settings.actor,
+            person_id=person_id,
+            amount=amount,
+            paid_on=paid_on,
+            channel=channel,
+            card_account=card_account,
+        )
+    with refusals_fail(), open_ledger(settings.ledger_url, master_key=master_key) as ledger:
+        ledger.pay_beneficiary(command)
+    click.echo(f"grant {grant_no}: {amount.yuan()} yuan paid to person {person_id} through {channel}")
 
 
 @click.command("erase-person")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -86,6 +86,7 @@ class RegisterBeneficiaries(GrantCommand):
     """The registered beneficiary list (上报名单) of a grant, or more names added to it."""
 
     beneficiaries: tuple[Beneficiary, ...]
+    pay_by: date | None = None  # the list's deadline for paying the people on it (R7)
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -96,6 +97,26 @@ class RegisterBeneficiaries(GrantCommand):
             if not beneficiary.amount.is_positive:
                 msg = f"person {beneficiary.person_id}: the amount standard must be more than zero"
                 raise InvalidInputError(msg)
+
+
+ONE_CARD = "一卡通"  # the one-card system: subsidies paid into a card in the beneficiary's own name (R7)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PayBeneficiary(GrantCommand):
+    """Money for one person on the registered list, paid (as the finance office records it)."""
+
+    person_id: UUID
+    amount: Money
+    paid_on: date
+    channel: str  # 一卡通, or anything else (which R7 refuses)
+    card_account: str  # the account paid into: checked against the registered one, never stored
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not self.amount.is_positive:
+            msg = f"person {self.person_id}: the payment must be more than zero, got {self.amount}"
+            raise InvalidInputError(msg)
 
 
 def beneficiary_list_id(grant_no: str) -> UUID:
@@ -117,6 +138,8 @@ class BeneficiaryList(Aggregate):
         self.grant_no = grant_no
         self.people: dict[UUID, Beneficiary] = {}
         self.command_ids: set[str] = set()
+        self.pay_by: date | None = None
+        self.paid: set[UUID] = set()
 
     def register(self, command: RegisterBeneficiaries) -> None:
         if command.command_id and command.command_id in self.command_ids:
@@ -129,12 +152,51 @@ class BeneficiaryList(Aggregate):
                 f"{len(again)} person(s) are already on the list (first: {again[0]})",
                 "register only people who are not on the list yet",
             )
-        self._registered(list(command.beneficiaries), command.actor, command.command_id)
+        self._registered(list(command.beneficiaries), command.pay_by, command.actor, command.command_id)
+
+    def pay(self, command: PayBeneficiary, registered_card: str | None) -> None:
+        """R7: pay only a person on the list, their amount standard, by the deadline, into their own one-card."""
+        if command.command_id and command.command_id in self.command_ids:
+            return  # a retried payment: recorded already
+        person = self.people.get(command.person_id)
+        problem, fix = _payment_problem(self, command, person, registered_card)
+        if problem:
+            raise GrantRuleViolation(self.grant_no, "R7 registered list", f"person {command.person_id}: {problem}", fix)
+        self._paid(
+            command.person_id, command.amount, command.paid_on, command.channel, command.actor, command.command_id
+        )
 
     @event("BeneficiariesRegistered")
-    def _registered(self, beneficiaries: list[Beneficiary], actor: str, command_id: str) -> None:
+    def _registered(self, beneficiaries: list[Beneficiary], pay_by: date | None, actor: str, command_id: str) -> None:
         self.people.update((beneficiary.person_id, beneficiary) for beneficiary in beneficiaries)
         self.command_ids.add(command_id)
+        self.pay_by = pay_by or self.pay_by
+
+    @event("BeneficiaryPaid")
+    def _paid(self, person_id: UUID, amount: Money, paid_on: date, channel: str, actor: str, command_id: str) -> None:
+        self.paid.add(person_id)
+        self.command_ids.add(command_id)
+
+
+def _payment_problem(  # noqa: PLR0911 - one answer per way a payment can break R7
+    names: BeneficiaryList, command: PayBeneficiary, person: Beneficiary | None, registered_card: str | None
+) -> tuple[str, str]:
+    """What is wrong with a payment to one person (and the fix), or two empty strings."""
+    if person is None:
+        return "is not on the registered list", "pay only people on the list, or register them first"
+    if command.person_id in names.paid:
+        return "has been paid already", "each person on the list is paid once"
+    if command.amount != person.amount:
+        return f"the payment of {command.amount} is off the amount standard of {person.amount}", "pay the standard"
+    if names.pay_by is not None and command.paid_on > names.pay_by:
+        return f"paid on {command.paid_on}, after the list's deadline of {names.pay_by}", "pay within the deadline"
+    if command.channel != ONE_CARD:
+        return f"paid through {command.channel!r}, not the one-card system ({ONE_CARD})", f"pay through {ONE_CARD}"
+    if registered_card is None:
+        return "their personal data is erased or sealed", "check the payment with the master key, before erasure"
+    if command.card_account != registered_card:
+        return "the card paid into is not the one registered in their own name", "pay into their own one-card"
+    return "", ""
 
 
 class PersonalDataRetainedError(GrantError):

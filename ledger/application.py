@@ -17,11 +17,20 @@ from eventsourcing.utils import get_topic
 from domain import rules
 from domain.commands import GrantCommand, SubmitApplication
 from domain.decisions import CollectiveDecision, RecordDecision, decision_id
-from domain.errors import GrantError, GrantNotFoundError, InvalidInputError
+from domain.errors import GrantError, GrantNotFoundError, InvalidInputError, StageOrderViolation
 from domain.grant import Grant, grant_id
 from domain.oversight import DEFAULT_FUND_RULES, FundRules
-from domain.personal import Beneficiary, BeneficiaryList, Person, RegisterBeneficiaries, beneficiary_list_id
+from domain.personal import (
+    Beneficiary,
+    BeneficiaryList,
+    PayBeneficiary,
+    Person,
+    PersonalData,
+    RegisterBeneficiaries,
+    beneficiary_list_id,
+)
 from domain.rulebook import RuleBook, rulebook_id
+from domain.stages import Stage
 from domain.state import GrantState
 from ledger.checkpoints import Checkpoint, CheckpointFileError, CheckpointSigner
 from ledger.merkle import MerkleLog
@@ -143,6 +152,27 @@ class GrantLedger(Application[UUID]):
         people = [self._person_listed(b.person_id, command.grant_no) for b in command.beneficiaries]
         self.save(names, *people)
         return len(names.people)
+
+    def pay_beneficiary(self, command: PayBeneficiary) -> None:
+        """Record money paid to one person on the grant's list (R7 checked against their sealed data)."""
+        grant = self._grant(command.grant_no)
+        if grant.state.stage is not Stage.DISBURSEMENT:
+            step = grant.state.next_step()
+            raise StageOrderViolation(
+                command.grant_no,
+                "paying beneficiaries belongs to the disbursement stage, "
+                f"but the grant is at the {grant.state.stage} stage",
+                f"the grant waits for {step.what} (`{step.command}`)",
+            )
+        try:
+            names: BeneficiaryList = self.repository.get(beneficiary_list_id(command.grant_no))
+        except AggregateNotFoundError:
+            msg = f"grant {command.grant_no}: R7 registered list: no beneficiary list is registered. Fix: register it"
+            raise GrantError(msg) from None
+        person = names.people.get(command.person_id)
+        registered = person.personal if person is not None else None
+        names.pay(command, registered.card_account if isinstance(registered, PersonalData) else None)
+        self.save(names)
 
     def beneficiaries(self, grant_no: str) -> list[Beneficiary]:
         try:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cli.settings import Settings
-from tests.e2e.cli_support import APPLICATION, APPROVER, NOTICE, decide, grants, ok, refused
+from tests.e2e.cli_support import APPLICATION, APPROVER, NOTICE, PAYER, decide, grants, ok, refused
 
 pytestmark = pytest.mark.slow
 
@@ -69,7 +69,7 @@ def test_a_beneficiary_list_is_sealed_shown_masked_and_a_person_erased_after_ret
     names = tmp_path / "list.csv"
     names.write_text(LIST_HEADER + ZHANG + LI, encoding="utf-8")
     assert "2 people registered, 2 on the list; personal data sealed" in ok(
-        env, "beneficiaries", "register", "E2E-P1", "--file", str(names)
+        env, "beneficiaries", "register", "E2E-P1", "--file", str(names), "--pay-by", "2020-09-30"
     )
     shown = ok(env, "beneficiaries", "list", "E2E-P1")
     assert "43*************233" in shown
@@ -83,6 +83,11 @@ def test_a_beneficiary_list_is_sealed_shown_masked_and_a_person_erased_after_ret
     assert "line 3:" in error
 
     person = next(line.split()[0] for line in shown.splitlines() if "张三" in line)
+    paying = ["--person", person, "--amount", "1200", "--paid-on", "2020-09-01"]
+    assert "not the one registered in their own name" in refused(
+        env, *PAYER, "beneficiaries", "pay", "E2E-P1", *paying, "--card", "6217000000000000000"
+    )
+    assert "paid to person" in ok(env, *PAYER, "beneficiaries", "pay", "E2E-P1", *paying, "--card", ZHANG.split(",")[2])
     assert "retention period" in refused(env, "erase-person", person, "--reason", "asked")
     no_retention = {**env, "GRANTS_PERSONAL_DATA_RETENTION_DAYS": "0"}
     assert "personal data erased" in ok(no_retention, "erase-person", person, "--reason", "retention over")

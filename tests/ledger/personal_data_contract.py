@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import secrets
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
+from uuid import UUID
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -15,7 +17,9 @@ from audit.verify import verify_ledger
 from domain.errors import GrantError, InvalidInputError
 from domain.personal import (
     ERASURE_AT_END_OF_RETENTION,
+    ONE_CARD,
     Beneficiary,
+    PayBeneficiary,
     Person,
     PersonalData,
     PersonalDataRetainedError,
@@ -51,7 +55,30 @@ def registration(ledger: GrantLedger, grant_no: str = "A") -> RegisterBeneficiar
         )
         for name, id_number, card, category, township in PEOPLE
     )
-    return RegisterBeneficiaries(grant_no=grant_no, actor="officer", beneficiaries=beneficiaries)
+    return RegisterBeneficiaries(grant_no=grant_no, actor="officer", beneficiaries=beneficiaries, pay_by=PAY_BY)
+
+
+def payment(ledger: GrantLedger, **changes: object) -> PayBeneficiary:
+    """张三's payment as the list says: his standard, by the deadline, into his own one-card."""
+    fields: dict[str, object] = {
+        "person_id": ledger.vault.person_id(PEOPLE[0][1]),
+        "amount": Money(1_200_00),
+        "paid_on": date(2020, 9, 1),
+        "channel": ONE_CARD,
+        "card_account": PEOPLE[0][2],
+    }
+    fields.update(changes)
+    return PayBeneficiary(grant_no="A", actor="cashier", **fields)  # type: ignore[arg-type]
+
+
+PAY_BY = date(2020, 9, 30)
+BAD_PAYMENTS = [
+    pytest.param({"person_id": UUID(int=7)}, "is not on the registered list", id="not on the list"),
+    pytest.param({"amount": Money(1_300_00)}, "off the amount standard of 1,200.00 yuan", id="off the standard"),
+    pytest.param({"paid_on": date(2020, 10, 1)}, "after the list's deadline of 2020-09-30", id="after the deadline"),
+    pytest.param({"channel": "现金"}, "not the one-card system", id="in cash"),
+    pytest.param({"card_account": "6217000000000000000"}, "not the one registered in their own name", id="other card"),
+]
 
 
 class PersonalDataContract(LedgerUnderTest):
@@ -118,6 +145,24 @@ class PersonalDataContract(LedgerUnderTest):
         ledger.register_beneficiaries(registration(ledger))
         with open_ledger(ledger_url) as reader:
             assert {getattr(b.personal, "reason", "") for b in reader.beneficiaries("A")} == {"sealed"}
+
+    def test_a_registered_person_is_paid_their_standard_into_their_own_one_card(self, ledger: GrantLedger) -> None:
+        ledger.register_beneficiaries(registration(ledger))
+        before = ledger.count_events()
+        ledger.pay_beneficiary(payment(ledger))
+        assert ledger.count_events() == before + 1
+        with pytest.raises(GrantError, match=r"R7 registered list: .* has been paid already"):
+            ledger.pay_beneficiary(payment(ledger))
+
+    @pytest.mark.parametrize(("changes", "problem"), BAD_PAYMENTS)
+    def test_a_payment_off_the_registered_list_is_refused_and_writes_nothing(
+        self, ledger: GrantLedger, changes: dict[str, object], problem: str
+    ) -> None:
+        ledger.register_beneficiaries(registration(ledger))
+        before = ledger.count_events()
+        with pytest.raises(GrantError, match=rf"grant A: R7 registered list: person .*{re.escape(problem)}"):
+            ledger.pay_beneficiary(payment(ledger, **changes))
+        assert ledger.count_events() == before
 
     def test_registering_a_person_twice_on_one_list_is_refused(self, ledger: GrantLedger) -> None:
         ledger.register_beneficiaries(registration(ledger))

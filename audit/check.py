@@ -127,7 +127,8 @@ def _judge(ledger: GrantLedger, grant: Grant, grant_no: str, recorded: Any, fund
         command = STEP_OF_EVENT[name](**{**facts, "grant_no": grant_no})
         rules.check(grant.state, command, recorded.timestamp, ledger.named_decision(command), fund_rules)
     except GrantRuleViolation as broken:
-        return [Finding(grant_no, (version,), broken.rule, VIOLATION, f"{broken.problem} (recorded as {name})")]
+        source = "imported" if str(recorded.command_id).startswith("import:") else "recorded"
+        return [Finding(grant_no, (version,), broken.rule, VIOLATION, f"{broken.problem} ({source} as {name})")]
     except GrantError as broken:
         return [Finding(grant_no, (version,), "record", VIOLATION, f"{name}: {broken}")]
     return []

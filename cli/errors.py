@@ -12,10 +12,21 @@ from cli.rules_file import RulesFileError
 from cli.stack import StackError
 from domain.errors import GrantError
 from ledger.checkpoints import CheckpointFileError
+from ledger.history_import import HistoryFileError
 from ledger.personal_data import MasterKeyError
 from ledger.settings import LedgerURLError
 
 USAGE_ERROR = 2
+# Refusals of the domain, and configuration or input that cannot be used: each message says what to fix.
+REFUSALS = (
+    GrantError,
+    LedgerURLError,
+    StackError,
+    CheckpointFileError,
+    MasterKeyError,
+    RulesFileError,
+    HistoryFileError,
+)
 
 
 def fail(message: str) -> NoReturn:
@@ -28,5 +39,13 @@ def refusals_fail() -> Iterator[None]:
     """Turn a refusal (domain rule, bad configuration, stack trouble) into a one-line error, exit status 2."""
     try:
         yield
-    except (GrantError, LedgerURLError, StackError, CheckpointFileError, MasterKeyError, RulesFileError) as error:
+    except (
+        GrantError,
+        LedgerURLError,
+        StackError,
+        CheckpointFileError,
+        MasterKeyError,
+        RulesFileError,
+        HistoryFileError,
+    ) as error:
         fail(str(error))

@@ -21,6 +21,7 @@ from ledger.checkpoints import (
     load_signing_key,
     parse_export,
 )
+from ledger.history_import import parse_history
 
 VERIFICATION_FAILED = 1
 
@@ -99,6 +100,20 @@ def check(settings: Settings, grant_no: str | None, fiscal_year: int | None, out
         click.echo(f"no findings: {scope} complies with the rules on replay")
     if any(finding.severity == VIOLATION for finding in findings):
         raise SystemExit(VERIFICATION_FAILED)
+
+
+@click.command("import-history")
+@click.argument("history_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def import_history(settings: Settings, history_file: Path) -> None:
+    """Import grant histories made elsewhere (JSON lines; see ledger/history_import.py), for audit only."""
+    with refusals_fail(), open_ledger(settings.ledger_url) as ledger:
+        events = parse_history(history_file.read_text(encoding="utf-8").splitlines(), str(history_file))
+        imported = ledger.import_history(events)
+    click.echo(
+        f"imported {len(imported)} grant(s), {len(events)} event(s), from {history_file}, unchecked; "
+        "judge them with `grants audit check`"
+    )
 
 
 @click.group("ledger")

@@ -23,7 +23,7 @@ from cli import demo as demo_scenario
 from cli.decision_commands import decision
 from cli.errors import USAGE_ERROR, fail, refusals_fail
 from cli.gateway import GrantGateway, WorkerUnavailableError
-from cli.integrity_commands import audit, ledger_group
+from cli.integrity_commands import audit, import_history, ledger_group
 from cli.logs import configure_logging
 from cli.operations import stuck
 from cli.params import DATE, POINTS, YUAN
@@ -454,6 +454,7 @@ def list_grants(ctx: click.Context) -> None:
 
 grants.add_command(audit)
 grants.add_command(ledger_group)
+grants.add_command(import_history)
 grants.add_command(beneficiaries)
 grants.add_command(decision)
 grants.add_command(erase_person)

@@ -29,6 +29,7 @@ from domain.commands import (
     SubmitFinalReport,
 )
 from domain.deadlines import DeadlineKind, MissedDeadline
+from domain.errors import InvalidInputError
 from domain.oversight import DEFAULT_FUND_RULES, Authorisation, FundRules
 from domain.publicity import extended_end
 from domain.stages import Stage
@@ -55,6 +56,30 @@ class Grant(Aggregate):
         return cls(
             grant_no=command.grant_no, details=command.details, actor=command.actor, command_id=command.command_id
         )
+
+    @classmethod
+    def imported(cls, application: SubmitApplication, at: datetime) -> Grant:
+        """A grant from a history made elsewhere, its application dated as it was made: no rule is checked."""
+        grant: Grant = cls._create(
+            cls.ApplicationSubmitted,  # type: ignore[attr-defined]  # made by @event
+            timestamp=at,
+            grant_no=application.grant_no,
+            details=application.details,
+            actor=application.actor,
+            command_id=application.command_id,
+        )
+        return grant
+
+    def import_event(self, name: str, at: datetime, fields: dict[str, Any]) -> None:
+        """Append one event of a history made elsewhere, as and when it happened: audit-only, no rule is checked.
+
+        The rules judge it later, on replay (`grants audit check`), like every other recorded step.
+        """
+        event_class = getattr(type(self), name, None)
+        if name == "ApplicationSubmitted" or not isinstance(event_class, type):
+            msg = f"grant {self.state.grant_no}: {name!r} is not an event of a grant after its application"
+            raise InvalidInputError(msg)
+        self.trigger_event(event_class, timestamp=at, **fields)
 
     @event("ApplicationSubmitted")
     def __init__(self, grant_no: str, details: ApplicationDetails, actor: str, command_id: str) -> None:

@@ -33,6 +33,7 @@ from domain.rulebook import RuleBook, rulebook_id
 from domain.stages import Stage
 from domain.state import GrantState
 from ledger.checkpoints import Checkpoint, CheckpointFileError, CheckpointSigner
+from ledger.history_import import ImportedEvent
 from ledger.merkle import MerkleLog
 from ledger.personal_data import (
     BeneficiaryAsDict,
@@ -223,6 +224,33 @@ class GrantLedger(Application[UUID]):
         topic = [get_topic(RuleBook.RuleBookOpened)]  # type: ignore[attr-defined]  # made by @event
         opened = self.recorder.select_notifications(start=1, limit=10_000, topics=topic)
         return [self.repository.get(cast("UUID", notification.originator_id)) for notification in opened]
+
+    def import_history(self, events: list[ImportedEvent]) -> list[str]:
+        """Add grants whose histories were made elsewhere, as they happened, for audit; all of them or none."""
+        grants: dict[str, Grant] = {}
+        for imported in events:
+            grant = grants.get(imported.grant_no)
+            if grant is None:
+                grant = grants[imported.grant_no] = self._imported_grant(imported)
+            else:
+                fields = {**imported.fields, "actor": imported.actor, "command_id": imported.command_id}
+                grant.import_event(imported.name, imported.at, fields)
+        self.save(*grants.values())
+        return list(grants)
+
+    def _imported_grant(self, first: ImportedEvent) -> Grant:
+        if first.name != "ApplicationSubmitted":
+            msg = f"grant {first.grant_no}: line {first.line}: its history must begin with ApplicationSubmitted"
+            raise InvalidInputError(msg)
+        try:
+            self._grant(first.grant_no)
+        except GrantNotFoundError:
+            application = SubmitApplication(
+                grant_no=first.grant_no, actor=first.actor, command_id=first.command_id, details=first.fields["details"]
+            )
+            return Grant.imported(application, first.at)
+        msg = f"grant {first.grant_no}: already in the ledger; a history is imported once. Fix: leave it out"
+        raise GrantError(msg)
 
     def named_decision(self, command: GrantCommand) -> CollectiveDecision | None:
         """The collective decision a step names (`BODY:MINUTES`), loaded so that the rules can check it."""

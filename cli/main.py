@@ -28,7 +28,7 @@ from cli.logs import configure_logging
 from cli.operations import stuck
 from cli.params import DATE, POINTS, YUAN
 from cli.personal_data_commands import beneficiaries, erase_person
-from cli.render import grants_table, history_table, result_line, status_block
+from cli.render import grants_table, history_table, publication, result_line, status_block
 from cli.rules_file import load_rules
 from cli.settings import Settings
 from cli.stack import run_stack, start_detached, stop_detached
@@ -53,6 +53,7 @@ from domain.errors import InvalidInputError
 from domain.state import GrantState
 from domain.values import Money, Points
 from ledger.application import open_ledger
+from ledger.personal_data import load_master_key
 from worker import connect
 from worker import main as worker_main
 from workflows.grant_lifecycle import workflow_id_for
@@ -308,8 +309,16 @@ def disburse(
 @click.option("--starts-on", required=True, type=DATE)
 @click.option("--ends-on", required=True, type=DATE)
 @click.option("--place", required=True, help="Where it is posted (notice board, website).")
+@click.option("--print", "print_notice", is_flag=True, help="Print the notice to post, with the de-identified list.")
 @click.pass_context
-def publicize(ctx: click.Context, grant_no: str, starts_on: date, ends_on: date, place: str) -> None:
+def publicize(
+    ctx: click.Context,
+    grant_no: str,
+    starts_on: date,
+    ends_on: date,
+    place: str,
+    print_notice: bool,  # noqa: FBT001 - click flag
+) -> None:
     """Start publicity (挂牌公示) for its period."""
     execute(
         ctx,
@@ -317,6 +326,12 @@ def publicize(ctx: click.Context, grant_no: str, starts_on: date, ends_on: date,
         lambda actor: StartPublicity(grant_no=grant_no, actor=actor, starts_on=starts_on, ends_on=ends_on, place=place),
         "publicity started",
     )
+    if print_notice:
+        settings = settings_of(ctx)
+        with refusals_fail():
+            master_key = load_master_key(settings.master_key_file)
+        with refusals_fail(), open_ledger(settings.ledger_url, master_key=master_key) as ledger:
+            click.echo(publication(ledger.state(grant_no), ledger.beneficiaries(grant_no)))
 
 
 @grants.command("conclude-publicity")

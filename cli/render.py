@@ -6,6 +6,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from audit.history import HistoryRow
+from domain.personal import Beneficiary, PersonalData, mask_id_number
 from domain.state import GrantState, Objection
 from domain.values import Money
 
@@ -87,3 +88,21 @@ def history_table(rows: list[HistoryRow]) -> str:
         [[str(row.version), row.time, row.event, row.actor, row.details] for row in rows],
         right=[0],
     )
+
+
+def publication(state: GrantState, people: list[Beneficiary]) -> str:
+    """The notice to post (R8): the project, and the list de-identified (name, township, amount, masked ID)."""
+    application = state.application
+    lines = [
+        f"公示 {state.grant_no} {application.title}",
+        f"项目 {application.program} · 承担单位 {application.recipient} · 金额 {state.approved or ''}",
+        f"公示期 {state.publicity_ends_on or '-'} 止; 如有异议请向项目单位反映",
+    ]
+    rows = [
+        [person.personal.name, person.township, mask_id_number(person.personal.id_number), person.amount.yuan()]
+        for person in people
+        if isinstance(person.personal, PersonalData)
+    ]
+    if rows:
+        lines += ["", table(["姓名", "乡镇", "身份证号", "金额"], rows, right=[3])]
+    return "\n".join(lines)

@@ -44,6 +44,7 @@ def test_the_ledger_verifies_and_an_exported_checkpoint_holds_it_to_its_word(
     assert exported.read_text().startswith("grant-ledger checkpoint v1\n")
 
     assert "every chain intact" in ok(env, "audit", "verify")
+
     assert f"and the checkpoint in {exported}" in ok(env, "audit", "verify", "--against", str(exported))
     assert "verified grant E2E-V1: 4 records" in ok(env, "audit", "verify", "E2E-V1")
     assert "no findings: grant E2E-V1 complies" in ok(env, "audit", "check", "--grant", "E2E-V1")
@@ -96,3 +97,21 @@ def test_a_beneficiary_list_is_sealed_shown_masked_and_a_person_erased_after_ret
     assert "张三" not in after
     assert "李四" in after
     assert "every chain intact" in ok(env, "audit", "verify")
+
+    ok(env, *PAYER, "disburse", "E2E-P1", "--amount", "1200", "--paid-on", "2020-09-02", "--payee", "x")
+    notice = ok(
+        env,
+        "publicize",
+        "E2E-P1",
+        "--starts-on",
+        "2020-10-01",
+        "--ends-on",
+        "2020-10-07",
+        "--place",
+        "公示栏",
+        "--print",
+    )
+    assert "李四" in notice
+    assert "43*************344" in notice
+    assert "430102198502022344" not in notice
+    assert "6217009876543210987" not in notice, "account numbers are never published"

@@ -29,6 +29,7 @@ from domain.commands import (
     StartPublicity,
     SubmitFinalReport,
 )
+from domain.decisions import r5_problems
 from domain.errors import GrantError, GrantRuleViolation
 from domain.grant import Grant, grant_id
 from domain.oversight import DEFAULT_FUND_RULES, FundRules
@@ -125,7 +126,13 @@ def _judge(ledger: GrantLedger, grant: Grant, grant_no: str, recorded: Any, fund
     facts = {key: value for key, value in vars(recorded).items() if key in STEP_FIELDS[name]}
     try:
         command = STEP_OF_EVENT[name](**{**facts, "grant_no": grant_no})
-        rules.check(grant.state, command, recorded.timestamp, ledger.named_decision(command), fund_rules)
+        decision = ledger.named_decision(command)
+        if decision is not None:
+            problems = r5_problems(decision.as_minutes(), fund_rules.quorum_fraction)
+            if problems:
+                message = f"it rests on decision {decision.minutes_ref}, which is not valid: {'; '.join(problems)}"
+                return [Finding(grant_no, (version,), "R5 valid collective decision", VIOLATION, message)]
+        rules.check(grant.state, command, recorded.timestamp, decision, fund_rules)
     except GrantRuleViolation as broken:
         source = "imported" if str(recorded.command_id).startswith("import:") else "recorded"
         return [Finding(grant_no, (version,), broken.rule, VIOLATION, f"{broken.problem} ({source} as {name})")]

@@ -101,8 +101,11 @@ def r5_problems(decision: RecordDecision, quorum: Fraction = DEFAULT_QUORUM) -> 
         problems.append("everyone present must be a member, and everyone recused must be present")
     if decision.chair not in present - recused:
         problems.append(f"the chair {decision.chair} must be present and not recused")
-    if len(present) < quorum * len(members):
-        problems.append(f"{len(present)} of {len(members)} members present, below the quorum of {quorum}")
+    deciding = present - recused  # a recused member is present but does not count towards the quorum
+    if len(deciding) < quorum * len(members):
+        problems.append(
+            f"{len(deciding)} of {len(members)} members present and not recused, below the quorum of {quorum}"
+        )
     for number, item in enumerate(decision.items, start=1):
         voters = [member for member, _ in item.votes]
         if set(voters) != present - recused or len(voters) != len(set(voters)):
@@ -156,7 +159,29 @@ class CollectiveDecision(Aggregate):
         actor: str,
     ) -> None:
         self.body, self.minutes_ref, self.held_on = body, minutes_ref, held_on
+        self.chair, self.members, self.actor = chair, members, actor
         self.present, self.recused, self.items = present, recused, items
+
+    def as_minutes(self) -> RecordDecision:
+        """The minutes as recorded (a meeting: nothing else is recorded), to be judged again by R5."""
+        return RecordDecision(
+            body=self.body,
+            held_on=self.held_on,
+            form="meeting",
+            minutes_ref=self.minutes_ref,
+            chair=self.chair,
+            members=tuple(self.members),
+            present=tuple(self.present),
+            recused=tuple(self.recused),
+            items=tuple(self.items),
+            actor=self.actor,
+        )
+
+    def voters(self, kind: str, grant_no: str) -> set[str]:
+        """Everyone who voted on the items of `kind` for this grant."""
+        return {
+            member for item in self.items if item.kind == kind and item.grant_no == grant_no for member, _ in item.votes
+        }
 
     def authorises(self, kind: str, grant_no: str, amount: Money, before: date) -> bool:
         """Whether an item carried here covers `kind` for this grant and amount, decided before `before`."""

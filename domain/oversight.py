@@ -53,6 +53,8 @@ class Authorisation(Protocol):
 
     def authorises(self, kind: str, grant_no: str, amount: Money, before: date) -> bool: ...
 
+    def voters(self, kind: str, grant_no: str) -> set[str]: ...
+
 
 def check_approval(
     state: GrantState, command: ApproveApplication, decision: Authorisation | None, rules: FundRules
@@ -66,6 +68,7 @@ def check_approval(
         decision_ref=command.decision_ref,
         decision=decision,
         needed=(MAJOR_PROJECT, command.approved, None),
+        conflicts=(state.applicant,),
     )
 
 
@@ -81,6 +84,7 @@ def check_payment(
             decision_ref=command.decision_ref,
             decision=decision,
             needed=(LARGE_FUND_USE, command.amount, command.paid_on),
+            conflicts=(state.applicant, command.payee),
         )
         return
     earlier = [payment for payment in state.payments if payment.payee == command.payee]
@@ -95,6 +99,7 @@ def check_payment(
             decision_ref=command.decision_ref,
             decision=decision,
             needed=(LARGE_FUND_USE, total, first),
+            conflicts=(state.applicant, command.payee),
         )
 
 
@@ -106,6 +111,7 @@ def _require_decision(  # noqa: PLR0913 - the rule, the problem and what the dec
     decision_ref: str,
     decision: Authorisation | None,
     needed: tuple[str, Money, date | None],
+    conflicts: tuple[str, ...] = (),
 ) -> None:
     kind, amount, before = needed
     deadline = f"before {before}" if before else "before the approval"
@@ -122,6 +128,15 @@ def _require_decision(  # noqa: PLR0913 - the rule, the problem and what the dec
             f"{problem}, and decision {decision.minutes_ref} does not authorise it "
             f"({kind.replace('_', '-')}, this grant, at least {amount.yuan()} yuan, taken {deadline})",
             fix,
+        )
+    conflicted = sorted(decision.voters(kind, state.grant_no) & set(conflicts)) if decision is not None else []
+    if decision is not None and conflicted:
+        raise GrantRuleViolation(
+            state.grant_no,
+            "R5 valid collective decision",
+            f"{', '.join(conflicted)} voted in decision {decision.minutes_ref} on this grant, "
+            "though they have a conflict (its applicant or payee)",
+            "members with a conflict must be recused; record a decision taken without them",
         )
 
 

@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 from audit.check import check_ledger
 from domain.commands import RecordMissedDeadline
 from domain.deadlines import DeadlineKind
+from domain.decisions import DecisionKind, Vote
 from domain.oversight import FundRules
 from domain.values import Money
 from ledger.application import open_ledger
-from tests.builders import acknowledge, approve, disburse, lifecycle, notice, submit
+from tests.builders import acknowledge, approve, decision_item, disburse, lifecycle, minutes, notice, submit
 
 BIG = Money(400_000_00)
 
@@ -68,3 +69,23 @@ def test_rules_are_judged_as_in_force_and_loosening_them_is_a_warning(ledger_url
         (finding,) = check_ledger(ledger)
     assert (finding.rule, finding.severity) == ("rules loosened", "warning")
     assert "large-fund threshold raised from 100,000.00 yuan to 1,000,000.00 yuan" in finding.message
+
+
+def test_a_step_resting_on_a_decision_without_a_quorum_is_a_finding(ledger_url: str) -> None:
+    """Minutes accepted under a lower quorum do not make a valid decision under the rules in force."""
+    loose = FundRules(quorum=(1, 2))
+    three_of_five = ("王强", "李明", "张华")
+    votes = (("李明", Vote.FOR), ("张华", Vote.FOR), ("王强", Vote.FOR))
+    items = (decision_item(kind=DecisionKind.LARGE_FUND_USE, grant_no="A", amount=BIG, votes=votes),)
+    authority = minutes(present=three_of_five, items=items)
+    with open_ledger(ledger_url, fund_rules=loose) as ledger:
+        ledger.record_decision(authority)
+        ledger.execute(submit("A", requested=BIG))
+        for command in (approve(BIG, grant_no="A"), notice(BIG, grant_no="A"), acknowledge(grant_no="A")):
+            ledger.execute(command)
+        decided = f"{authority.body}:{authority.minutes_ref}"
+        ledger.execute(dataclasses.replace(disburse(Money(200_000_00), grant_no="A"), decision_ref=decided))
+    with open_ledger(ledger_url) as ledger:
+        (finding,) = check_ledger(ledger)
+    assert (finding.rule, finding.versions) == ("R5 valid collective decision", (5,))
+    assert "3 of 5 members present and not recused, below the quorum of 2/3" in finding.message

@@ -31,7 +31,7 @@ def test_minutes_of_a_quorate_meeting_with_each_item_carried_are_a_valid_decisio
                 "present": ("王强", "李明", "张华"),
                 "items": (decision_item(votes("李明 for", "张华 for", "王强 for")),),
             },
-            "3 of 5 members present, below the quorum of 2/3",
+            "3 of 5 members present and not recused, below the quorum of 2/3",
             id="no quorum",
         ),
         pytest.param(
@@ -62,9 +62,19 @@ def test_minutes_that_fall_short_are_refused_with_every_reason(changes: dict[str
         CollectiveDecision.record(minutes(**changes))
 
 
-def test_a_recused_member_counts_towards_quorum_but_not_towards_the_majority() -> None:
-    """Four present, one recused: three votes for are a majority of the four present."""
+def test_a_recused_member_does_not_count_towards_the_quorum() -> None:
+    """Four of five present but one recused: three deciding members are below two thirds of five."""
     recusal = minutes(recused=("赵丽",), items=(decision_item(votes("李明 for", "张华 for", "王强 for")),))
+    assert r5_problems(recusal) == ["3 of 5 members present and not recused, below the quorum of 2/3"]
+
+
+def test_with_all_present_one_recusal_still_leaves_a_quorum_and_a_majority() -> None:
+    everyone = ("王强", "李明", "张华", "赵丽", "陈刚")
+    recusal = minutes(
+        present=everyone,
+        recused=("陈刚",),
+        items=(decision_item(votes("李明 for", "张华 for", "赵丽 against", "王强 for")),),
+    )
     assert r5_problems(recusal) == []
 
 

@@ -128,3 +128,11 @@ def test_whoever_paid_out_a_grant_may_not_evaluate_it() -> None:
     with pytest.raises(GrantRuleViolation, match="recipient acted as the disburser of this grant"):
         rules.check(state, dataclasses.replace(evaluate(), actor="recipient"), AFTER_PERIOD)
     rules.check(state, evaluate(), AFTER_PERIOD)
+
+
+def test_a_decision_in_which_the_payee_voted_does_not_authorise_the_payment() -> None:
+    """R5: members with a conflict (the applicant, the payee) are recused; a vote of theirs taints the item."""
+    state = a_big_grant_paying_out().state
+    payment = dataclasses.replace(disburse(BIG), payee="李明", decision_ref=DECIDED)
+    with pytest.raises(GrantRuleViolation, match=r"R5 valid collective decision: 李明 voted in decision .* conflict"):
+        rules.check(state, payment, AFTER_PERIOD, decision())

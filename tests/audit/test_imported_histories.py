@@ -89,3 +89,47 @@ def test_bad_lines_are_reported_by_number_and_nothing_is_imported() -> None:
     lines[3] = lines[3].replace("NoticeAcknowledged", "NoticeLost")
     with pytest.raises(HistoryFileError, match=r"2 bad line\(s\), nothing imported: line 2: .*; line 4: 'NoticeLost'"):
         parse_history(lines, "2019.jsonl")
+
+
+def steps_to_disbursement() -> list[str]:
+    return history_with_an_undecided_large_payment()[:4]
+
+
+def paid(amount: str, on: str = "2019-07-15", actor: str = "出纳", payee: str = "长沙市计划生育协会") -> str:
+    fields = {"amount": amount, "paid_on": on, "payee": payee, "voucher": "", "decision_ref": ""}
+    return line("DisbursementRecorded", f"{on}T10:00+08:00", actor, **fields)
+
+
+def posted(starts: str, ends: str) -> str:
+    return line("PublicityStarted", f"{starts}T09:00+08:00", "项目办", starts_on=starts, ends_on=ends, place="公示栏")
+
+
+BREACHES = [
+    pytest.param(
+        [*steps_to_disbursement()[:3], paid("50000")], "R1 stage order", 4, id="R1 paid before the acknowledgement"
+    ),
+    pytest.param(
+        [*steps_to_disbursement(), *(paid("99999", payee=payee) for payee in "甲乙丙丁戊")], "R2 amounts", 9,
+        id="R2 paid beyond the notice",
+    ),
+    pytest.param(
+        [*steps_to_disbursement(), paid("60000"), paid("50000", on="2019-08-01")], "R4 no splitting (化整为零)", 6,
+        id="R4 split payments",
+    ),
+    pytest.param(
+        [*steps_to_disbursement(), paid("50000", actor="审批人")], "R6 separation of duties", 5, id="R6 approver paid"
+    ),
+    pytest.param(
+        [*steps_to_disbursement(), paid("50000"), posted("2019-10-01", "2019-10-05")], "R8 publicity", 6,
+        id="R8 publicity of five days",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("history", "rule", "version"), BREACHES)
+def test_each_rule_broken_in_an_imported_history_is_a_finding_at_its_event(
+    ledger: GrantLedger, history: list[str], rule: str, version: int
+) -> None:
+    ledger.import_history(parse_history(history, "breach.jsonl"))
+    findings = [(finding.rule, finding.versions) for finding in check_ledger(ledger)]
+    assert findings == [(rule, (version,))]

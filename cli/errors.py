@@ -39,13 +39,5 @@ def refusals_fail() -> Iterator[None]:
     """Turn a refusal (domain rule, bad configuration, stack trouble) into a one-line error, exit status 2."""
     try:
         yield
-    except (
-        GrantError,
-        LedgerURLError,
-        StackError,
-        CheckpointFileError,
-        MasterKeyError,
-        RulesFileError,
-        HistoryFileError,
-    ) as error:
+    except REFUSALS as error:
         fail(str(error))

@@ -22,6 +22,7 @@ from domain.commands import (
     RaiseObjection,
     RecordDisbursement,
     RecordEvaluation,
+    RecordMajorChange,
     RecordMissedDeadline,
     RecordNotice,
     RejectApplication,
@@ -74,6 +75,10 @@ class LedgerActivities:
         return self._record(command)
 
     @activity.defn
+    def record_major_change(self, command: RecordMajorChange) -> GrantState:
+        return self._record(command)
+
+    @activity.defn
     def raise_objection(self, command: RaiseObjection) -> GrantState:
         return self._record(command)
 
@@ -123,6 +128,7 @@ class LedgerActivities:
             self.record_disbursement,
             self.start_publicity,
             self.conclude_publicity,
+            self.record_major_change,
             self.raise_objection,
             self.resolve_objection,
             self.submit_final_report,

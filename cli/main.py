@@ -42,6 +42,7 @@ from domain.commands import (
     RaiseObjection,
     RecordDisbursement,
     RecordEvaluation,
+    RecordMajorChange,
     RecordNotice,
     RejectApplication,
     ResolveObjection,
@@ -345,6 +346,30 @@ def conclude_publicity(ctx: click.Context, grant_no: str, concluded_on: date) ->
         grant_no,
         lambda actor: ConcludePublicity(grant_no=grant_no, actor=actor, concluded_on=concluded_on),
         "publicity concluded",
+    )
+
+
+@grants.command("change")
+@click.argument("grant_no")
+@click.option("--kind", required=True, type=click.Choice(["officer_change", "scope_change"]))
+@click.option("--changed-on", required=True, type=DATE)
+@click.option("--description", required=True, help="What changes (the new officer, the new scope or budget).")
+@click.option("--decision", "decision_ref", default="", help=DECISION_HELP)
+@click.pass_context
+def change(ctx: click.Context, grant_no: str, kind: str, changed_on: date, description: str, decision_ref: str) -> None:
+    """Change a project's responsible officer, or its scope or budget (a major project's on a decision)."""
+    execute(
+        ctx,
+        grant_no,
+        lambda actor: RecordMajorChange(
+            grant_no=grant_no,
+            actor=actor,
+            kind=kind,
+            changed_on=changed_on,
+            description=description,
+            decision_ref=decision_ref,
+        ),
+        f"{kind.replace('_', ' ')} recorded",
     )
 
 

@@ -164,6 +164,26 @@ class ConcludePublicity(GrantCommand):
     concluded_on: date
 
 
+MAJOR_CHANGES = ("officer_change", "scope_change")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordMajorChange(GrantCommand):
+    """A change of an approved project's responsible officer (重要干部任免) or its scope or budget (重大事项)."""
+
+    kind: str  # officer_change | scope_change
+    changed_on: date
+    description: str
+    decision_ref: str = ""  # `BODY:MINUTES`: a major project's change rests on a collective decision (R3)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require_text(self, "description")
+        if self.kind not in MAJOR_CHANGES:
+            msg = f"kind {self.kind!r} is not one of {', '.join(MAJOR_CHANGES)}"
+            raise InvalidInputError(msg)
+
+
 @dataclass(frozen=True, kw_only=True)
 class RaiseObjection(GrantCommand):
     """An objection to the posted project (异议), as the officer records it: what, not who (no personal data)."""

@@ -20,6 +20,7 @@ from domain.commands import (
     RaiseObjection,
     RecordDisbursement,
     RecordEvaluation,
+    RecordMajorChange,
     RecordMissedDeadline,
     RecordNotice,
     RejectApplication,
@@ -140,6 +141,10 @@ class Grant(Aggregate):
                 self._publicity_started(command.starts_on, command.ends_on, command.place, actor, command_id)
             case ConcludePublicity():
                 self._publicity_concluded(command.concluded_on, actor, command_id)
+            case RecordMajorChange():
+                self._major_change_recorded(
+                    command.kind, command.changed_on, command.description, command.decision_ref, actor, command_id
+                )
             case RaiseObjection():
                 extends_to = extended_end(self._state, command, fund_rules.publicity_min_days)
                 self._objection_raised(command.raised_on, command.summary, extends_to, actor, command_id)
@@ -223,6 +228,12 @@ class Grant(Aggregate):
     @event("PublicityConcluded")
     def _publicity_concluded(self, concluded_on: date, actor: str, command_id: str) -> None:
         self._advance(command_id, stage=Stage.FINAL_REPORT)
+
+    @event("MajorChangeRecorded")
+    def _major_change_recorded(
+        self, kind: str, changed_on: date, description: str, decision_ref: str, actor: str, command_id: str
+    ) -> None:
+        self._advance(command_id)
 
     @event("ObjectionRaised")
     def _objection_raised(self, raised_on: date, summary: str, extends_to: date, actor: str, command_id: str) -> None:

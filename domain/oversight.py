@@ -19,6 +19,7 @@ from domain.commands import (
     GrantCommand,
     RecordDisbursement,
     RecordEvaluation,
+    RecordMajorChange,
     RejectApplication,
 )
 from domain.errors import GrantRuleViolation
@@ -68,6 +69,24 @@ def check_approval(
         decision_ref=command.decision_ref,
         decision=decision,
         needed=(MAJOR_PROJECT, command.approved, None),
+        conflicts=(state.applicant,),
+    )
+
+
+def check_change(
+    state: GrantState, command: RecordMajorChange, decision: Authorisation | None, rules: FundRules
+) -> None:
+    approved = state.approved or Money(0)
+    if approved < rules.major_project_threshold:
+        return
+    what = "its responsible officer" if command.kind == "officer_change" else "its scope or budget"
+    _require_decision(
+        state,
+        rule="R3 major project arrangement",
+        problem=f"changing {what} of a major project ({approved} approved)",
+        decision_ref=command.decision_ref,
+        decision=decision,
+        needed=(command.kind, Money(0), command.changed_on),
         conflicts=(state.applicant,),
     )
 

@@ -20,6 +20,7 @@ from domain.commands import (
     RaiseObjection,
     RecordDisbursement,
     RecordEvaluation,
+    RecordMajorChange,
     RecordMissedDeadline,
     RecordNotice,
     RejectApplication,
@@ -40,6 +41,7 @@ from domain.oversight import (
     Authorisation,
     FundRules,
     check_approval,
+    check_change,
     check_duties,
     check_payment,
 )
@@ -100,6 +102,8 @@ def check(
         check_approval(state, command, decision, fund_rules)
     elif isinstance(command, RecordDisbursement):
         check_payment(state, command, decision, fund_rules)
+    elif isinstance(command, RecordMajorChange):
+        check_change(state, command, decision, fund_rules)
 
 
 def _check_step(state: GrantState, command: GrantCommand, at: datetime) -> None:
@@ -181,6 +185,11 @@ def _check_final_report(state: GrantState, command: SubmitFinalReport, at: datet
         )
 
 
+def _check_major_change(state: GrantState, _command: RecordMajorChange, _: datetime) -> None:
+    if state.approved is None:
+        _out_of_order(state, "only an approved project can change its officer, scope or budget")
+
+
 def _check_objection(state: GrantState, _command: RaiseObjection | ResolveObjection, _: datetime) -> None:
     _expect(state, Stage.PUBLICITY, "handling an objection to the posted project")
 
@@ -229,6 +238,7 @@ _STEP_CHECKS: dict[type[GrantCommand], Callable[[GrantState, Any, datetime], Non
     StartPublicity: _check_publicity_start,
     ConcludePublicity: _check_publicity_end,
     RaiseObjection: _check_objection,
+    RecordMajorChange: _check_major_change,
     ResolveObjection: _check_objection,
     SubmitFinalReport: _check_final_report,
     RecordEvaluation: _check_evaluation,

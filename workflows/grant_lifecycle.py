@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         RaiseObjection,
         RecordDisbursement,
         RecordEvaluation,
+        RecordMajorChange,
         RecordMissedDeadline,
         RecordNotice,
         RejectApplication,
@@ -201,6 +202,14 @@ class GrantLifecycle:
 
     @conclude_publicity.validator
     def _validate_conclude_publicity(self, command: ConcludePublicity) -> None:
+        self.validate(command)
+
+    @workflow.update
+    async def record_major_change(self, command: RecordMajorChange) -> GrantState:
+        return await self._record(LedgerActivities.record_major_change, command)
+
+    @record_major_change.validator
+    def _validate_record_major_change(self, command: RecordMajorChange) -> None:
         self.validate(command)
 
     @workflow.update

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from domain import rules
+from domain.commands import RecordMajorChange
 from domain.decisions import CollectiveDecision, DecisionKind
 from domain.errors import GrantRuleViolation
 from domain.grant import Grant
@@ -136,3 +137,30 @@ def test_a_decision_in_which_the_payee_voted_does_not_authorise_the_payment() ->
     payment = dataclasses.replace(disburse(BIG), payee="李明", decision_ref=DECIDED)
     with pytest.raises(GrantRuleViolation, match=r"R5 valid collective decision: 李明 voted in decision .* conflict"):
         rules.check(state, payment, AFTER_PERIOD, decision())
+
+
+def officer_change(**changes: object) -> RecordMajorChange:
+    fields: dict[str, object] = {
+        "kind": "officer_change",
+        "changed_on": date(2020, 8, 1),
+        "description": "项目负责人由李华改为周明",
+    }
+    fields.update(changes)
+    return RecordMajorChange(grant_no=GRANT_NO, actor="officer", **fields)  # type: ignore[arg-type]
+
+
+def test_changing_the_officer_of_a_major_project_rests_on_a_decision_taken_before() -> None:
+    state = a_big_grant_paying_out().state
+    with pytest.raises(GrantRuleViolation, match=r"R3 major project arrangement: changing its responsible officer"):
+        rules.check(state, officer_change(), AFTER_PERIOD)
+    item = decision_item(kind=DecisionKind.OFFICER_CHANGE, grant_no=GRANT_NO, amount=None)
+    authority = CollectiveDecision.record(minutes(items=(item,)))
+    rules.check(state, officer_change(decision_ref=DECIDED), AFTER_PERIOD, authority)
+    too_late = officer_change(changed_on=date(2020, 6, 20), decision_ref=DECIDED)
+    with pytest.raises(GrantRuleViolation, match="does not authorise it"):
+        rules.check(state, too_late, AFTER_PERIOD, authority)
+
+
+def test_a_small_project_changes_its_scope_without_a_decision() -> None:
+    small = grant_through(lifecycle()[:3]).state
+    rules.check(small, officer_change(kind="scope_change", description="增加一个村"), AFTER_PERIOD)

@@ -34,6 +34,7 @@ from domain.decisions import r5_problems
 from domain.errors import GrantError, GrantRuleViolation
 from domain.grant import Grant, grant_id
 from domain.oversight import DEFAULT_FUND_RULES, FundRules
+from domain.personal import BeneficiaryList, beneficiary_list_id
 from domain.rulebook import RuleBook, loosened
 from ledger.application import GrantLedger
 
@@ -87,6 +88,7 @@ def check_ledger(
     for grant_no in sorted(grant_nos if grant_nos is not None else ledger.grant_numbers()):
         if fiscal_year is None or ledger.state(grant_no).application.fiscal_year == fiscal_year:
             findings.extend(check_grant(ledger, grant_no, fund_rules, books[0] if books else None))
+            findings.extend(check_beneficiary_payments(ledger, grant_no))
     return sorted(findings)
 
 
@@ -100,6 +102,21 @@ def _loosenings(book: RuleBook) -> list[Finding]:
             findings.append(
                 Finding(f"(rules of {book.funding_body})", (index + 2,), "rules loosened", WARNING, message)
             )
+    return findings
+
+
+def check_beneficiary_payments(ledger: GrantLedger, grant_no: str) -> list[Finding]:
+    """R7 on replay: each payment judged against the list as it stood (the card was checked when it was paid)."""
+    findings: list[Finding] = []
+    names: BeneficiaryList | None = None
+    for recorded in ledger.repository.event_store.get(beneficiary_list_id(grant_no)):
+        if type(recorded).__name__ == "BeneficiaryPaid" and names is not None:
+            paid: Any = recorded
+            problem, _ = names.payment_problem(paid.person_id, paid.amount, paid.paid_on, paid.channel)
+            if problem:
+                message = f"person {paid.person_id}: {problem} (beneficiary list event #{paid.originator_version})"
+                findings.append(Finding(grant_no, (paid.originator_version,), "R7 registered list", VIOLATION, message))
+        names = recorded.mutate(names)  # type: ignore[attr-defined]
     return findings
 
 

@@ -158,13 +158,29 @@ class BeneficiaryList(Aggregate):
         """R7: pay only a person on the list, their amount standard, by the deadline, into their own one-card."""
         if command.command_id and command.command_id in self.command_ids:
             return  # a retried payment: recorded already
-        person = self.people.get(command.person_id)
-        problem, fix = _payment_problem(self, command, person, registered_card)
+        problem, fix = self.payment_problem(command.person_id, command.amount, command.paid_on, command.channel)
+        if not problem:
+            problem, fix = _card_problem(command, registered_card)
         if problem:
             raise GrantRuleViolation(self.grant_no, "R7 registered list", f"person {command.person_id}: {problem}", fix)
         self._paid(
             command.person_id, command.amount, command.paid_on, command.channel, command.actor, command.command_id
         )
+
+    def payment_problem(self, person_id: UUID, amount: Money, paid_on: date, channel: str) -> tuple[str, str]:
+        """What is wrong with paying `person_id` now, as the list stands (and the fix), or two empty strings."""
+        person = self.people.get(person_id)
+        if person is None:
+            return "is not on the registered list", "pay only people on the list, or register them first"
+        if person_id in self.paid:
+            return "has been paid already", "each person on the list is paid once"
+        if amount != person.amount:
+            return f"the payment of {amount} is off the amount standard of {person.amount}", "pay the standard"
+        if self.pay_by is not None and paid_on > self.pay_by:
+            return f"paid on {paid_on}, after the list's deadline of {self.pay_by}", "pay within the deadline"
+        if channel != ONE_CARD:
+            return f"paid through {channel!r}, not the one-card system ({ONE_CARD})", f"pay through {ONE_CARD}"
+        return "", ""
 
     @event("BeneficiariesRegistered")
     def _registered(self, beneficiaries: list[Beneficiary], pay_by: date | None, actor: str, command_id: str) -> None:
@@ -178,20 +194,8 @@ class BeneficiaryList(Aggregate):
         self.command_ids.add(command_id)
 
 
-def _payment_problem(  # noqa: PLR0911 - one answer per way a payment can break R7
-    names: BeneficiaryList, command: PayBeneficiary, person: Beneficiary | None, registered_card: str | None
-) -> tuple[str, str]:
-    """What is wrong with a payment to one person (and the fix), or two empty strings."""
-    if person is None:
-        return "is not on the registered list", "pay only people on the list, or register them first"
-    if command.person_id in names.paid:
-        return "has been paid already", "each person on the list is paid once"
-    if command.amount != person.amount:
-        return f"the payment of {command.amount} is off the amount standard of {person.amount}", "pay the standard"
-    if names.pay_by is not None and command.paid_on > names.pay_by:
-        return f"paid on {command.paid_on}, after the list's deadline of {names.pay_by}", "pay within the deadline"
-    if command.channel != ONE_CARD:
-        return f"paid through {command.channel!r}, not the one-card system ({ONE_CARD})", f"pay through {ONE_CARD}"
+def _card_problem(command: PayBeneficiary, registered_card: str | None) -> tuple[str, str]:
+    """Whether the card paid into is the one registered in the person's own name (only checkable when paid)."""
     if registered_card is None:
         return "their personal data is erased or sealed", "check the payment with the master key, before erasure"
     if command.card_account != registered_card:

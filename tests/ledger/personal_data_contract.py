@@ -13,17 +13,20 @@ from uuid import UUID
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from audit.check import check_ledger
 from audit.verify import verify_ledger
 from domain.errors import GrantError, InvalidInputError
 from domain.personal import (
     ERASURE_AT_END_OF_RETENTION,
     ONE_CARD,
     Beneficiary,
+    BeneficiaryList,
     PayBeneficiary,
     Person,
     PersonalData,
     PersonalDataRetainedError,
     RegisterBeneficiaries,
+    beneficiary_list_id,
 )
 from domain.values import Money
 from ledger.application import GrantLedger, open_ledger
@@ -163,6 +166,17 @@ class PersonalDataContract(LedgerUnderTest):
         with pytest.raises(GrantError, match=rf"grant A: R7 registered list: person .*{re.escape(problem)}"):
             ledger.pay_beneficiary(payment(ledger, **changes))
         assert ledger.count_events() == before
+
+    def test_a_payment_off_the_list_written_around_the_checks_is_a_finding_on_replay(self, ledger: GrantLedger) -> None:
+        """R7's detective half: a payment recorded without the preventive check (as an older system did)."""
+        ledger.register_beneficiaries(registration(ledger))
+        names: BeneficiaryList = ledger.repository.get(beneficiary_list_id("A"))
+        person = ledger.vault.person_id(PEOPLE[1][1])
+        names._paid(person, Money(1_300_00), date(2020, 10, 8), ONE_CARD, "cashier", "legacy-1")
+        ledger.save(names)
+        findings = [(finding.rule, finding.message) for finding in check_ledger(ledger)]
+        expected = f"person {person}: the payment of 1,300.00 yuan is off the amount standard of 1,200.00 yuan"
+        assert findings == [("R7 registered list", f"{expected} (beneficiary list event #3)")]
 
     def test_registering_a_person_twice_on_one_list_is_refused(self, ledger: GrantLedger) -> None:
         ledger.register_beneficiaries(registration(ledger))

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 from pathlib import Path
 
 import click
 
 from audit.check import VIOLATION, check_ledger
+from audit.timeline import state_as_of, timeline
 from audit.verify import VerifyReport, verify_grant, verify_ledger
 from cli.errors import refusals_fail
+from cli.render import status_block, table
 from cli.rules_file import load_rules
 from cli.settings import Settings
+from domain.clock import SHANGHAI
+from domain.deadlines import end_of_day
+from domain.errors import InvalidInputError
 from ledger.application import open_ledger
 from ledger.checkpoints import (
     CheckpointSigner,
@@ -100,6 +106,53 @@ def check(settings: Settings, grant_no: str | None, fiscal_year: int | None, out
         click.echo(f"no findings: {scope} complies with the rules on replay")
     if any(finding.severity == VIOLATION for finding in findings):
         raise SystemExit(VERIFICATION_FAILED)
+
+
+@audit.command("timeline")
+@click.argument("grant_no")
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def show_timeline(settings: Settings, grant_no: str, output: str) -> None:
+    """Every event with time, actor, stage, running totals, the decision it rests on, and its hash."""
+    with refusals_fail(), open_ledger(settings.ledger_url) as ledger:
+        entries = timeline(ledger, grant_no)
+    if output == "json":
+        click.echo(json.dumps([entry.as_dict() for entry in entries], ensure_ascii=False, indent=2))
+        return
+    headers = ["#", "time (Asia/Shanghai)", "event", "actor", "stage", "appropriated", "disbursed", "decision", "hash"]
+    rows = [
+        [str(e.version), e.time, e.event, e.actor, e.stage, e.appropriated, e.disbursed, e.decision, e.hash]
+        for e in entries
+    ]
+    click.echo(table(headers, rows, right=[0, 5, 6]))
+
+
+@audit.command("state")
+@click.argument("grant_no")
+@click.option("--as-of", "as_of", required=True, help="A date (its end, Asia/Shanghai) or a time, e.g. 2020-10-01.")
+@click.pass_obj
+def state_at(settings: Settings, grant_no: str, as_of: str) -> None:
+    """The grant's state as it was at a date or time."""
+    with refusals_fail():
+        at = moment(as_of)
+    with refusals_fail(), open_ledger(settings.ledger_url) as ledger:
+        state = state_as_of(ledger, grant_no, at)
+    if state is None:
+        click.echo(f"grant {grant_no}: no application had been recorded by {at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}")
+        return
+    click.echo(status_block(state, f"as of {at.astimezone(SHANGHAI):%Y-%m-%d %H:%M} (Asia/Shanghai)"))
+
+
+def moment(text: str) -> datetime:
+    """`2020-10-01` (the end of that day in Shanghai) or `2020-10-01T12:00[+08:00]` (Shanghai when no offset)."""
+    try:
+        if len(text) == len("2020-10-01"):
+            return end_of_day(date.fromisoformat(text))
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        msg = f"{text!r} is neither a date (2020-10-01) nor a time (2020-10-01T12:00)"
+        raise InvalidInputError(msg) from None
+    return at if at.tzinfo else at.replace(tzinfo=SHANGHAI)
 
 
 @click.command("import-history")

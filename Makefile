@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-fast lint up down clean chromium
+.PHONY: setup demo test test-fast lint up down clean chromium bench
 
 setup: $(STAMP)
 
@@ -29,6 +29,13 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# Benchmarks (not part of `make test`): each prints ours against its baseline, measured in the same run.
+bench: setup
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/persistence_modules.py
+	$(BIN)/python bench/append_overhead.py
+	$(BIN)/python bench/verify_speed.py $(if $(FULL),,--quick)
 
 up: setup
 	$(BIN)/grants up

@@ -36,6 +36,7 @@ bench: setup
 	$(BIN)/python bench/persistence_modules.py
 	$(BIN)/python bench/append_overhead.py
 	$(BIN)/python bench/verify_speed.py $(if $(FULL),,--quick)
+	$(BIN)/python bench/lifecycle.py
 
 up: setup
 	$(BIN)/grants up

@@ -20,8 +20,8 @@ import click
 from audit.check import check_ledger
 from audit.history import history_rows
 from audit.verify import verify_ledger
+from cli.audit_commands import summary
 from cli.gateway import GrantGateway
-from cli.integrity_commands import summary
 from cli.render import grants_table, history_table
 from cli.settings import Settings
 from cli.stack import start_detached, stop_detached

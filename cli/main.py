@@ -20,10 +20,10 @@ import click
 
 from audit.history import history_rows
 from cli import demo as demo_scenario
+from cli.audit_commands import audit, import_history, ledger_group
 from cli.decision_commands import decision
 from cli.errors import USAGE_ERROR, fail, refusals_fail
 from cli.gateway import GrantGateway, WorkerUnavailableError
-from cli.integrity_commands import audit, import_history, ledger_group
 from cli.logs import configure_logging
 from cli.operations import stuck
 from cli.params import DATE, POINTS, YUAN

@@ -94,6 +94,9 @@ class RegisterBeneficiaries(GrantCommand):
             msg = "a beneficiary list must name at least one person"
             raise InvalidInputError(msg)
         for beneficiary in self.beneficiaries:
+            if not isinstance(beneficiary.personal, PersonalData):
+                msg = f"person {beneficiary.person_id}: a list is registered with each person's personal data"
+                raise InvalidInputError(msg)
             if not beneficiary.amount.is_positive:
                 msg = f"person {beneficiary.person_id}: the amount standard must be more than zero"
                 raise InvalidInputError(msg)

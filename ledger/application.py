@@ -40,7 +40,6 @@ from ledger.personal_data import (
     MasterKeyError,
     PersonalDataAsSealed,
     PersonalDataVault,
-    UnreadablePersonalDataAsDict,
 )
 from ledger.recorders import CheckpointRow, LedgerRecorder
 from ledger.schema import ensure_postgres_schema
@@ -128,7 +127,6 @@ class GrantLedger(Application[UUID]):
         register_domain_transcodings(transcoder)
         for transcoding in (
             PersonalDataAsSealed(lambda: self._vault),
-            UnreadablePersonalDataAsDict(),
             BeneficiaryAsDict(),
         ):
             transcoder.register(transcoding)
@@ -144,7 +142,8 @@ class GrantLedger(Application[UUID]):
         """Add people to a grant's registered list (sealing their personal data); return the list's size."""
         grant = self._grant(command.grant_no)
         if grant.state.stage.is_final:
-            rules.check(grant.state, command, datetime.now(UTC))  # raises: nothing after closing
+            problem = f"the grant is {grant.state.stage}; nothing is recorded after that"
+            raise StageOrderViolation(command.grant_no, problem, "register the list on an open grant")
         try:
             names: BeneficiaryList = self.repository.get(beneficiary_list_id(command.grant_no))
         except AggregateNotFoundError:

@@ -128,17 +128,6 @@ class PersonalDataAsSealed(Transcoding):
         return vault.open(person_id, base64.b64decode(data["sealed"]))
 
 
-class UnreadablePersonalDataAsDict(Transcoding):
-    type = UnreadablePersonalData
-    name = "personal_data_unreadable"
-
-    def encode(self, obj: UnreadablePersonalData) -> dict[str, str]:
-        return {"person": obj.person_id.hex, "reason": obj.reason}
-
-    def decode(self, data: dict[str, str]) -> UnreadablePersonalData:
-        return UnreadablePersonalData(UUID(data["person"]), data["reason"])
-
-
 class BeneficiaryAsDict(Transcoding):
     type = Beneficiary
     name = "beneficiary"

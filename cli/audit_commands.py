@@ -1,4 +1,4 @@
-"""`grants audit verify` and `grants ledger checkpoint`: the ledger proves its integrity, and others hold proof."""
+"""Auditors' commands: `grants audit verify|check|timeline|state`, `ledger checkpoint`, `import-history`."""
 
 from __future__ import annotations
 

@@ -2,7 +2,9 @@
 
 The eventsourcing library is synchronous, so these are plain methods run by the worker's thread pool.
 A refusal by the domain crosses into Temporal as a non-retryable `ApplicationError` carrying the domain's
-message; anything else (a database that is down) stays retryable.
+message. A database that is down stays retryable, as a short `LedgerUnavailable` error: Temporal keeps only about
+4 KB of an activity's last failure (more shows as "Failure exceeds size limit." in `grants stuck` and the Web UI),
+so the driver's chained tracebacks go to the worker's log, and the operator sees the one line that says why.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from collections.abc import Callable
 import structlog
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
+
+from eventsourcing.persistence import PersistenceError
 
 from domain.commands import (
     AcknowledgeNotice,
@@ -36,6 +40,9 @@ from domain.state import GrantState
 from ledger.application import GrantLedger
 
 log = structlog.get_logger(__name__)
+
+FAILURE_MESSAGE_LIMIT = 500
+"""Characters of a database error's message kept in the activity failure Temporal stores."""
 
 
 class LedgerActivities:
@@ -114,6 +121,9 @@ class LedgerActivities:
         except GrantError as refusal:
             bound.info("ledger.refused", reason=str(refusal))
             raise ApplicationError(str(refusal), type=type(refusal).__name__, non_retryable=True) from refusal
+        except PersistenceError as outage:
+            bound.warning("ledger.unavailable", exc_info=outage)
+            raise ledger_unavailable(command, outage) from None
         bound.info("ledger.recorded", version=state.version, stage=state.stage.value)
         return state
 
@@ -136,3 +146,12 @@ class LedgerActivities:
             self.close_grant,
             self.record_missed_deadline,
         ]
+
+
+def ledger_unavailable(command: GrantCommand, outage: PersistenceError) -> ApplicationError:
+    """A retryable failure small enough for Temporal to keep whole: what failed, for which grant, and why."""
+    reason = " ".join(str(outage).split())[:FAILURE_MESSAGE_LIMIT] or type(outage).__name__
+    return ApplicationError(
+        f"grant {command.grant_no}: the ledger's database is unavailable ({reason}); the step is retried until it returns",
+        type="LedgerUnavailable",
+    )

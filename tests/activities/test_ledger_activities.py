@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from temporalio.exceptions import ApplicationError
+from temporalio.api.failure.v1 import Failure
+from temporalio.converter import DataConverter
 from temporalio.testing import ActivityEnvironment
 
 from activities.ledger_activities import LedgerActivities
@@ -13,6 +17,7 @@ from domain.commands import ApproveApplication, RecordMissedDeadline
 from domain.deadlines import DeadlineKind
 from domain.values import Money
 from ledger.application import GrantLedger
+from ledger.settings import persistence_env
 from tests.builders import REQUESTED, lifecycle, submit
 
 
@@ -55,3 +60,30 @@ def test_a_missed_deadline_is_recorded_once_however_often_its_activity_runs(ledg
     assert again == first
     assert first.stage.value == "disbursement"
     assert [event.name for event in ledger.history("G-3")].count("DeadlineMissed") == 1
+
+
+def test_a_database_outage_is_a_short_retryable_failure_that_temporal_keeps_whole(tmp_path: Path) -> None:
+    """Temporal truncates an activity's last failure beyond ~4 KB to "Failure exceeds size limit.", hiding the why."""
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
+    ledger = GrantLedger(env={**persistence_env(url), "SQLITE_LOCK_TIMEOUT": "1"})
+    activities, env = LedgerActivities(ledger), ActivityEnvironment()
+    env.run(activities.submit_application, submit("G-4"))
+    holder = sqlite3.connect(tmp_path / "ledger.sqlite", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(ApplicationError) as failed:
+            env.run(
+                activities.approve_application,
+                ApproveApplication(grant_no="G-4", actor="approver", approved=REQUESTED, command_id="c-2"),
+            )
+    finally:
+        holder.close()
+        ledger.close()
+    error = failed.value
+    assert not error.non_retryable
+    assert error.type == "LedgerUnavailable"
+    assert error.message.startswith("grant G-4: the ledger's database is unavailable (database is locked)")
+    assert error.__cause__ is None, "the driver's chain stays in the worker log"
+    failure = Failure()
+    DataConverter.default.failure_converter.to_failure(error, DataConverter.default.payload_converter, failure)
+    assert failure.ByteSize() < 2048

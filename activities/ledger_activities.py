@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import structlog
+from eventsourcing.persistence import PersistenceError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
-
-from eventsourcing.persistence import PersistenceError
 
 from domain.commands import (
     AcknowledgeNotice,
@@ -152,6 +151,6 @@ def ledger_unavailable(command: GrantCommand, outage: PersistenceError) -> Appli
     """A retryable failure small enough for Temporal to keep whole: what failed, for which grant, and why."""
     reason = " ".join(str(outage).split())[:FAILURE_MESSAGE_LIMIT] or type(outage).__name__
     return ApplicationError(
-        f"grant {command.grant_no}: the ledger's database is unavailable ({reason}); the step is retried until it returns",
+        f"grant {command.grant_no}: the ledger's database is unavailable ({reason}); retried until it is back",
         type="LedgerUnavailable",
     )

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from temporalio.exceptions import ApplicationError
 from temporalio.api.failure.v1 import Failure
 from temporalio.converter import DataConverter
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.ledger_activities import LedgerActivities

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-fast lint up down clean chromium bench
+.PHONY: setup demo test test-reliability lint up down clean chromium bench
 
 setup: $(STAMP)
 
@@ -20,6 +20,10 @@ demo: setup
 
 test: setup lint chromium
 	$(BIN)/pytest
+
+# The full-size reliability runs (1,000 grants, 20 s outages, ...): `make test` runs their quick versions.
+test-reliability: setup
+	$(BIN)/pytest -m full tests/reliability
 
 # The Web UI test drives headless Chromium; Debian's package (and a CJK font, so screenshots read) when missing.
 chromium:

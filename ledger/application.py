@@ -148,6 +148,7 @@ class GrantLedger(Application[UUID]):
             names: BeneficiaryList = self.repository.get(beneficiary_list_id(command.grant_no))
         except AggregateNotFoundError:
             names = BeneficiaryList(grant_no=command.grant_no)
+        self.vault.provide_keys(b.person_id for b in command.beneficiaries)
         names.register(command)
         people = [self._person_listed(b.person_id, command.grant_no) for b in command.beneficiaries]
         self.save(names, *people)

@@ -30,6 +30,7 @@ from domain.personal import (
     beneficiary_list_id,
 )
 from domain.rulebook import RuleBook, rulebook_id
+from domain.staff import Appointment, AppointStaff, RevokeRole, StaffMember, check_actor, staff_member_id
 from domain.stages import Stage
 from domain.state import GrantState
 from ledger.checkpoints import Checkpoint, CheckpointFileError, CheckpointSigner
@@ -253,17 +254,56 @@ class GrantLedger(Application[UUID]):
 
     def named_decision(self, command: GrantCommand) -> CollectiveDecision | None:
         """The collective decision a step names (`BODY:MINUTES`), loaded so that the rules can check it."""
-        reference = getattr(command, "decision_ref", "")
+        return self._decision_named(getattr(command, "decision_ref", ""), f"grant {command.grant_no}")
+
+    def _decision_named(self, reference: str, subject: str) -> CollectiveDecision | None:
         if not reference:
             return None
         body, separator, minutes_ref = reference.partition(":")
         if not separator or not body or not minutes_ref:
             msg = (
-                f"grant {command.grant_no}: decision {reference!r} is not BODY:MINUTES. "
+                f"{subject}: decision {reference!r} is not BODY:MINUTES. "
                 "Fix: name it like 党组会:湘计生协党组纪要〔2020〕12号"
             )
             raise InvalidInputError(msg)
         return self.decision(body, minutes_ref)
+
+    def appoint(self, command: AppointStaff, at: datetime | None = None) -> bool:
+        """Record an appointment (a key role only on the valid prior decision it names); False if already held."""
+        member = self.staff_member(command.person) or StaffMember(person=command.person)
+        decision = self._decision_named(command.decision_ref, f"person {command.person}")
+        appointed = member.appoint(command, at or datetime.now(UTC), decision, self._fund_rules)
+        if appointed:
+            self.save(member)
+        return appointed
+
+    def revoke_role(self, command: RevokeRole, at: datetime | None = None) -> None:
+        """Record that a person no longer holds a role, from the revocation's time on."""
+        member = self.staff_member(command.person) or StaffMember(person=command.person)
+        member.revoke(command, at or datetime.now(UTC))
+        self.save(member)
+
+    def staff_member(self, person: str) -> StaffMember | None:
+        try:
+            member: StaffMember = self.repository.get(staff_member_id(person))
+        except AggregateNotFoundError:
+            return None
+        return member
+
+    def staff(self) -> list[StaffMember]:
+        """Everyone in the staff register, in the order they were first appointed."""
+        topic = [get_topic(StaffMember.StaffMemberRegistered)]  # type: ignore[attr-defined]  # made by @event
+        members: list[StaffMember] = []
+        start = 1
+        while registered := self.recorder.select_notifications(start=start, limit=500, topics=topic):
+            members.extend(self.repository.get(cast("UUID", notification.originator_id)) for notification in registered)
+            start = registered[-1].id + 1
+        return members
+
+    def roles_of(self, person: str, at: datetime) -> list[Appointment]:
+        """The appointments `person` holds at `at`."""
+        member = self.staff_member(person)
+        return member.roles_at(at) if member is not None else []
 
     def decision(self, body: str, minutes_ref: str) -> CollectiveDecision:
         try:
@@ -315,11 +355,12 @@ class GrantLedger(Application[UUID]):
 
     def _execute_once(self, command: GrantCommand, at: datetime) -> GrantState:
         if isinstance(command, SubmitApplication):
-            return self._submit(command)
+            return self._submit(command, at)
         grant = self._grant(command.grant_no)
         earlier = grant.version_of(command.command_id)
         if earlier is not None:
             return self._state_at(grant, earlier)
+        self._check_actor(command, grant.state, at)
         grant.execute(command, at, self.named_decision(command), self._fund_rules)
         recordings = self.save(grant)
         self._checkpoint_if_due(command.grant_no, [type(r.domain_event).__name__ for r in recordings])
@@ -335,10 +376,16 @@ class GrantLedger(Application[UUID]):
         elif self._recorded_since_checkpoint >= self._checkpoint_every:
             self.take_checkpoint(f"every {self._checkpoint_every} records")
 
-    def _submit(self, command: SubmitApplication) -> GrantState:
+    def _check_actor(self, command: GrantCommand, state: GrantState | None, at: datetime) -> None:
+        """When the rules require it: the actor holds, at `at`, a role that may record this step (the register)."""
+        if self._fund_rules.roles_required:
+            check_actor(command, self.roles_of(command.actor, at), state)
+
+    def _submit(self, command: SubmitApplication, at: datetime) -> GrantState:
         try:
             grant = self._grant(command.grant_no)
         except GrantNotFoundError:
+            self._check_actor(command, None, at)
             grant = Grant.submit(command)
             recordings = self.save(grant)
             self._checkpoint_if_due(command.grant_no, [type(r.domain_event).__name__ for r in recordings])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from domain.clock import SHANGHAI
 from domain.decisions import DecisionKind, RecordDecision
 from domain.roles import Role
 from domain.staff import AppointStaff
@@ -13,6 +14,7 @@ from tests.builders import decision_item, minutes
 MINUTES_REF = "人事纪要〔2020〕3号"
 APPOINTING = f"党组会:{MINUTES_REF}"
 HR = "人事处"  # who records the appointments
+APPOINTED_AT = datetime(2020, 7, 1, 9, 0, tzinfo=SHANGHAI)  # after the decision of 2020-06-20
 
 # The builders' actors and the roles their steps need (`disburse()` is by "recipient", who also holds finance).
 BUILDER_STAFF: tuple[tuple[str, Role], ...] = (

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from domain.clock import SHANGHAI
 from domain.commands import RecordMissedDeadline
 from domain.deadlines import DeadlineKind
 from domain.errors import GrantError, GrantRuleViolation
@@ -19,9 +18,8 @@ from domain.staff import AppointStaff, RevokeRole, StaffRuleViolation
 from domain.stages import Stage
 from ledger.application import GrantLedger, open_ledger
 from tests.builders import AFTER_PERIOD, acknowledge, approve, disburse, evaluate, lifecycle, notice, submit
-from tests.staff_support import APPOINTING, HR, appoint_builder_staff, appointment_minutes
+from tests.staff_support import APPOINTED_AT, APPOINTING, HR, appoint_builder_staff, appointment_minutes
 
-APPOINTED_AT = datetime(2020, 7, 1, 9, 0, tzinfo=SHANGHAI)  # after the decision of 2020-06-20
 REQUIRED = FundRules(roles_required=True)
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from cli.errors import fail, refusals_fail
+from cli.rules_file import load_rules
 from cli.settings import Settings
 from domain.decisions import DecisionItem, DecisionKind, RecordDecision, validate_votes
 from domain.errors import InvalidInputError
@@ -59,7 +60,10 @@ def decision() -> None:
 def record(settings: Settings, minutes_file: Path) -> None:
     """Record a decision; refused (R5) unless the minutes show a valid meeting."""
     minutes = _read(minutes_file, settings.actor)
-    with refusals_fail(), open_ledger(settings.ledger_url) as ledger:
+    with (
+        refusals_fail(),  # a bad rules file too
+        open_ledger(settings.ledger_url, fund_rules=load_rules(settings.rules_file).fund_rules) as ledger,
+    ):
         ledger.record_decision(minutes)
     items = "; ".join(
         f"{item.kind.value} for {item.grant_no or f'{item.appointee} as {item.role}'}"

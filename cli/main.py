@@ -32,6 +32,7 @@ from cli.render import grants_table, history_table, publication, result_line, st
 from cli.rules_file import load_rules
 from cli.settings import Settings
 from cli.stack import run_stack, start_detached, stop_detached
+from cli.staff_commands import staff
 from domain.commands import (
     AcknowledgeNotice,
     ApplicationDetails,
@@ -499,6 +500,7 @@ grants.add_command(beneficiaries)
 grants.add_command(decision)
 grants.add_command(erase_person)
 grants.add_command(stuck)
+grants.add_command(staff)
 
 
 def main() -> NoReturn:

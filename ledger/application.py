@@ -29,6 +29,7 @@ from domain.personal import (
     RegisterBeneficiaries,
     beneficiary_list_id,
 )
+from domain.roles import ROLES_RULE, Role
 from domain.rulebook import RuleBook, rulebook_id
 from domain.staff import Appointment, AppointStaff, RevokeRole, StaffMember, check_actor, staff_member_id
 from domain.stages import Stage
@@ -195,6 +196,7 @@ class GrantLedger(Application[UUID]):
 
     def record_decision(self, decision: RecordDecision) -> CollectiveDecision:
         """Record a body's decision (R5 checked first); the same minutes entered again change nothing."""
+        self._refuse_auditors(decision.actor, datetime.now(UTC), f"decision {decision.minutes_ref}")
         try:
             recorded: CollectiveDecision = self.repository.get(decision.decision_id)
         except AggregateNotFoundError:
@@ -270,17 +272,21 @@ class GrantLedger(Application[UUID]):
 
     def appoint(self, command: AppointStaff, at: datetime | None = None) -> bool:
         """Record an appointment (a key role only on the valid prior decision it names); False if already held."""
+        now = at or datetime.now(UTC)
+        self._refuse_auditors(command.granted_by, now, f"person {command.person}")
         member = self.staff_member(command.person) or StaffMember(person=command.person)
         decision = self._decision_named(command.decision_ref, f"person {command.person}")
-        appointed = member.appoint(command, at or datetime.now(UTC), decision, self._fund_rules)
+        appointed = member.appoint(command, now, decision, self._fund_rules)
         if appointed:
             self.save(member)
         return appointed
 
     def revoke_role(self, command: RevokeRole, at: datetime | None = None) -> None:
         """Record that a person no longer holds a role, from the revocation's time on."""
+        now = at or datetime.now(UTC)
+        self._refuse_auditors(command.revoked_by, now, f"person {command.person}")
         member = self.staff_member(command.person) or StaffMember(person=command.person)
-        member.revoke(command, at or datetime.now(UTC))
+        member.revoke(command, now)
         self.save(member)
 
     def staff_member(self, person: str) -> StaffMember | None:
@@ -299,6 +305,15 @@ class GrantLedger(Application[UUID]):
             members.extend(self.repository.get(cast("UUID", notification.originator_id)) for notification in registered)
             start = registered[-1].id + 1
         return members
+
+    def _refuse_auditors(self, actor: str, at: datetime, subject: str) -> None:
+        """When roles are required, an auditor records nothing but evaluations: they read, and stay independent."""
+        if self._fund_rules.roles_required and any(a.role is Role.AUDITOR for a in self.roles_of(actor, at)):
+            msg = (
+                f"{subject}: {ROLES_RULE}: {actor} is an auditor, and an auditor changes nothing but a grant's "
+                "evaluation. Fix: have a person who is not an auditor record it"
+            )
+            raise GrantError(msg)
 
     def roles_of(self, person: str, at: datetime) -> list[Appointment]:
         """The appointments `person` holds at `at`."""

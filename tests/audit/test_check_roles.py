@@ -9,6 +9,8 @@ from domain.oversight import FundRules
 from domain.roles import ROLES_RULE, Role
 from domain.staff import IMPORTANT_APPOINTMENT, StaffMember
 from ledger.application import open_ledger
+from ledger.history_import import parse_history
+from tests.audit.test_imported_histories import history_with_an_undecided_large_payment
 from tests.builders import AFTER_PERIOD, approve, lifecycle, submit
 from tests.staff_support import APPOINTED_AT, HR, appoint_builder_staff
 
@@ -63,3 +65,12 @@ def test_a_key_appointment_without_a_valid_prior_decision_is_a_finding_citing_it
     assert (finding.grant_no, finding.versions, finding.rule) == ("(staff 刘洋)", (2,), IMPORTANT_APPOINTMENT)
     assert "appointment as approver recorded" in finding.message
     assert finding.message.endswith("approver is a key role, and no collective decision is named")
+
+
+def test_an_imported_history_is_judged_by_the_rules_but_not_against_the_register(ledger_url: str) -> None:
+    """The register does not speak for the time before this system: imported steps bring no role finding."""
+    with open_ledger(ledger_url, fund_rules=REQUIRED) as ledger:
+        ledger.import_history(parse_history(history_with_an_undecided_large_payment(), "2019.jsonl"))
+        rules = {finding.rule for finding in check_ledger(ledger, fund_rules=REQUIRED)}
+    assert "R3 large-amount fund use" in rules
+    assert ROLES_RULE not in rules

@@ -28,6 +28,7 @@ from domain.commands import (
     SubmitFinalReport,
 )
 from domain.errors import GrantRuleViolation
+from domain.personal import PayBeneficiary, RegisterBeneficiaries
 
 
 class Role(StrEnum):
@@ -49,10 +50,11 @@ MAY_ISSUE: dict[Role, frozenset[type[GrantCommand]]] = {
             ResolveObjection,
             RecordMajorChange,
             CloseGrant,
+            RegisterBeneficiaries,  # 上报名单
         }
     ),
     Role.APPROVER: frozenset({ApproveApplication, RejectApplication}),
-    Role.FINANCE: frozenset({RecordNotice, RecordDisbursement}),
+    Role.FINANCE: frozenset({RecordNotice, RecordDisbursement, PayBeneficiary}),
     Role.RECIPIENT: frozenset({AcknowledgeNotice, SubmitFinalReport}),
     Role.AUDITOR: frozenset({RecordEvaluation}),
     Role.OPERATOR: frozenset(),

@@ -143,6 +143,7 @@ class GrantLedger(Application[UUID]):
     def register_beneficiaries(self, command: RegisterBeneficiaries) -> int:
         """Add people to a grant's registered list (sealing their personal data); return the list's size."""
         grant = self._grant(command.grant_no)
+        self._check_actor(command, grant.state, datetime.now(UTC))
         if grant.state.stage.is_final:
             problem = f"the grant is {grant.state.stage}; nothing is recorded after that"
             raise StageOrderViolation(command.grant_no, problem, "register the list on an open grant")
@@ -158,6 +159,7 @@ class GrantLedger(Application[UUID]):
     def pay_beneficiary(self, command: PayBeneficiary) -> None:
         """Record money paid to one person on the grant's list (R7 checked against their sealed data)."""
         grant = self._grant(command.grant_no)
+        self._check_actor(command, grant.state, datetime.now(UTC))
         if grant.state.stage is not Stage.DISBURSEMENT:
             step = grant.state.next_step()
             raise StageOrderViolation(
@@ -185,6 +187,7 @@ class GrantLedger(Application[UUID]):
 
     def erase_person(self, person_id: UUID, reason: str, actor: str, retention: timedelta) -> None:
         """Record the erasure (refused within the retention period), then destroy the person's key."""
+        self._refuse_auditors(actor, datetime.now(UTC), f"person {person_id}")
         try:
             person: Person = self.repository.get(person_id)
         except AggregateNotFoundError:

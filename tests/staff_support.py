@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from domain.clock import SHANGHAI
 from domain.decisions import DecisionKind, RecordDecision
+from domain.personal import Beneficiary, PersonalData
 from domain.roles import Role
 from domain.staff import AppointStaff
+from domain.values import Money
 from ledger.application import GrantLedger
 from tests.builders import decision_item, minutes
 
@@ -44,3 +47,11 @@ def appoint_builder_staff(ledger: GrantLedger, at: datetime) -> None:
     for person, role in BUILDER_STAFF:
         decision_ref = APPOINTING if role in KEY else ""
         ledger.appoint(AppointStaff(person=person, role=role, granted_by=HR, decision_ref=decision_ref), at=at)
+
+
+def beneficiary() -> Beneficiary:
+    """One person for a beneficiary list (a valid resident ID; never a real person)."""
+    personal = PersonalData(
+        person_id=UUID(int=1), name="张三", id_number="430102198001011233", card_account="6217", category="计生特殊家庭"
+    )
+    return Beneficiary(person_id=UUID(int=1), personal=personal, township="莲花镇", amount=Money(1200_00))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import date, datetime, timedelta
+from uuid import UUID
 
 import pytest
 
@@ -21,6 +22,7 @@ from domain.deadlines import DeadlineKind
 from domain.decisions import CollectiveDecision
 from domain.errors import GrantRuleViolation
 from domain.oversight import FundRules
+from domain.personal import PayBeneficiary, RegisterBeneficiaries
 from domain.roles import MAY_ISSUE, ROLES_RULE, Role, check_claimed_role
 from domain.rulebook import RuleBook, loosened
 from domain.staff import (
@@ -34,8 +36,9 @@ from domain.staff import (
     check_held_role,
     covers,
 )
+from domain.values import Money
 from tests.builders import GRANT_NO, approve, disburse, evaluate, grant_after, lifecycle, reject, submit
-from tests.staff_support import APPOINTING, HR, appointment_minutes
+from tests.staff_support import APPOINTING, HR, appointment_minutes, beneficiary
 
 AT = datetime(2020, 7, 1, 9, 0, tzinfo=SHANGHAI)  # after the decision of 2020-06-20
 RULES = FundRules()
@@ -237,6 +240,10 @@ def every_kind_of_step() -> list[GrantCommand]:
         RecordMajorChange(**grant, kind="scope_change", changed_on=on, description="扩大范围"),
         RaiseObjection(**grant, raised_on=on, summary="名单有误"),
         ResolveObjection(**grant, objection_no=1, resolved_on=on, resolution="已更正"),
+        RegisterBeneficiaries(**grant, beneficiaries=(beneficiary(),)),
+        PayBeneficiary(
+            **grant, person_id=UUID(int=1), amount=Money(1200_00), paid_on=on, channel="一卡通", card_account="6217"
+        ),
     ]
     return [dataclasses.replace(step, actor="auditor") for step in steps]
 

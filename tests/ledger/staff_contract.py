@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
+from uuid import UUID
 
 import pytest
 
@@ -12,12 +13,14 @@ from domain.commands import RecordMissedDeadline
 from domain.deadlines import DeadlineKind
 from domain.errors import GrantError, GrantRuleViolation
 from domain.oversight import FundRules
+from domain.personal import PayBeneficiary, RegisterBeneficiaries
 from domain.roles import Role
 from domain.staff import AppointStaff, RevokeRole, StaffRuleViolation
 from domain.stages import Stage
+from domain.values import Money
 from ledger.application import GrantLedger, open_ledger
 from tests.builders import AFTER_PERIOD, acknowledge, approve, disburse, evaluate, lifecycle, notice, submit
-from tests.staff_support import APPOINTED_AT, APPOINTING, HR, appoint_builder_staff, appointment_minutes
+from tests.staff_support import APPOINTED_AT, APPOINTING, HR, appoint_builder_staff, appointment_minutes, beneficiary
 
 REQUIRED = FundRules(roles_required=True)
 
@@ -138,3 +141,27 @@ class StaffRegisterContract:
         with open_ledger(url) as reopened:
             [book] = reopened.rule_books()
         assert book.current == REQUIRED
+
+    def test_beneficiary_lists_are_registered_by_officers_and_paid_by_finance(self, strict: GrantLedger) -> None:
+        strict.execute(submit(), at=APPOINTED_AT)
+        for command in (approve(), notice(), acknowledge()):
+            strict.execute(command, at=APPOINTED_AT)
+        before = strict.count_events()
+        grant = {"grant_no": submit().grant_no, "actor": "auditor"}
+        with pytest.raises(
+            GrantRuleViolation, match="auditor may not register beneficiaries: that needs the role officer"
+        ):
+            strict.register_beneficiaries(RegisterBeneficiaries(**grant, beneficiaries=(beneficiary(),)))
+        payment = PayBeneficiary(
+            **grant,
+            person_id=UUID(int=1),
+            amount=Money(1200_00),
+            paid_on=date(2020, 9, 1),
+            channel="一卡通",
+            card_account="6217",
+        )
+        with pytest.raises(GrantRuleViolation, match="auditor may not pay beneficiary: that needs the role finance"):
+            strict.pay_beneficiary(payment)
+        with pytest.raises(GrantError, match="auditor is an auditor, and an auditor changes nothing"):
+            strict.erase_person(UUID(int=1), "retention over", "auditor", timedelta(0))
+        assert strict.count_events() == before

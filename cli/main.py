@@ -32,6 +32,7 @@ from cli.render import grants_table, history_table, publication, result_line, st
 from cli.rules_file import load_rules
 from cli.settings import Settings
 from cli.stack import run_stack, start_detached, stop_detached
+from cli.staff_commands import staff
 from domain.commands import (
     AcknowledgeNotice,
     ApplicationDetails,
@@ -51,6 +52,7 @@ from domain.commands import (
     SubmitFinalReport,
 )
 from domain.errors import InvalidInputError
+from domain.roles import Role
 from domain.state import GrantState
 from domain.values import Money, Points
 from ledger.application import open_ledger
@@ -60,6 +62,8 @@ from worker import main as worker_main
 from workflows.grant_lifecycle import workflow_id_for
 
 T = TypeVar("T")
+ROLE_HELP = "The role you act in (officer, approver, ...): a step it may not take is refused before it is recorded."
+CLAIMED_ROLE = "grants.role"  # ctx.meta key: the role the user says they act in (`--role`), checked by the validators
 DECISION_HELP = "The collective decision (三重一大) it rests on, as BODY:MINUTES (see `grants decision record`)."
 
 
@@ -102,7 +106,7 @@ def execute(ctx: click.Context, grant_no: str, build: Callable[[str], GrantComma
     """Build the command (refusing bad values), send it, and print the result line."""
     settings = settings_of(ctx)
     try:
-        command = build(settings.actor)
+        command = replace(build(settings.actor), role=ctx.meta.get(CLAIMED_ROLE, ""))
     except InvalidInputError as error:
         fail(f"grant {grant_no}: invalid input: {error}. Fix: correct the value and run the command again")
     with refusals_fail():
@@ -112,13 +116,15 @@ def execute(ctx: click.Context, grant_no: str, build: Callable[[str], GrantComma
 
 @click.group()
 @click.option("--actor", envvar="GRANTS_ACTOR", help="Who is recorded as acting (default: your login name).")
+@click.option("--role", envvar="GRANTS_ROLE", type=click.Choice([role.value for role in Role]), help=ROLE_HELP)
 @click.option("-v", "--verbose", is_flag=True, help="Show the log lines of the commands.")
 @click.pass_context
-def grants(ctx: click.Context, actor: str | None, verbose: bool) -> None:  # noqa: FBT001 - click flag
+def grants(ctx: click.Context, actor: str | None, role: str | None, verbose: bool) -> None:  # noqa: FBT001 - click flag
     """Grant Ledger: every step of every grant, recorded as an immutable event."""
     configure_logging(logging.INFO if verbose else logging.WARNING)
     settings = Settings.from_env()
     ctx.obj = replace(settings, actor=actor) if actor else settings
+    ctx.meta[CLAIMED_ROLE] = role or ""
 
 
 # --- the local stack (operators) ------------------------------------------------------------
@@ -499,6 +505,7 @@ grants.add_command(beneficiaries)
 grants.add_command(decision)
 grants.add_command(erase_person)
 grants.add_command(stuck)
+grants.add_command(staff)
 
 
 def main() -> NoReturn:

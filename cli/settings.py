@@ -189,7 +189,7 @@ VARIABLES: tuple[Variable, ...] = (
         # 30 years: payment rosters are accounting vouchers (会计档案管理办法, art. 14).
         str(30 * 365 + 7),
         _positive_int,
-        "no erasure of personal data before this many days after listing",
+        "no erasure of personal data before this many days after listing (30 years)",
     ),
     Variable(
         "GRANTS_RULES_FILE",

@@ -106,6 +106,8 @@ def temporal_runtime(settings: Settings) -> Runtime | None:
 class MeteredGrantLedger(GrantLedger):
     """The worker's ledger: it counts the events it appends."""
 
+    name = GrantLedger.name  # eventsourcing names the tables after the application: the same book
+
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[Any]]:  # noqa: ANN401 - eventsourcing's signature
         recordings: list[Recording[Any]] = super().save(*objs, **kwargs)
         EVENTS_APPENDED.inc(len(recordings))

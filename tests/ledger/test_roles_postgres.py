@@ -6,7 +6,6 @@ connected as that role, so everything the ledger does works with no more than th
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 
 import psycopg
@@ -21,30 +20,28 @@ from tests.builders import lifecycle, submit
 from tests.ledger.contract import LedgerContract
 from tests.ledger.integrity_contract import RawDatabase
 from tests.ledger.personal_data_contract import PersonalDataContract
-from tests.ledger.postgres import connect, fresh_schema_url, skip_without_postgres
+from tests.ledger.postgres import connect, skip_without_postgres
+from tests.ledger.roles_support import RoleLedger, role_ledger
 from tests.ledger.test_integrity_postgres import RawPostgres
 
 skip_without_postgres()
 
 
-def drop_role(owner_url: str, role: str) -> None:
-    with connect(owner_url) as connection:
-        connection.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
-        connection.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+@pytest.fixture
+def roles() -> Iterator[RoleLedger]:
+    with role_ledger() as ledger:
+        yield ledger
 
 
 @pytest.fixture
-def owner_url() -> Iterator[str]:
-    with fresh_schema_url() as url:
-        yield url
+def owner_url(roles: RoleLedger) -> str:
+    return roles.owner_url
 
 
 @pytest.fixture
-def app_url(owner_url: str) -> Iterator[str]:
-    """The URL `grants ledger init` prints for the workers, after it set up the schema at `owner_url`."""
-    role = f"grants_app_{secrets.token_hex(4)}"
-    yield initialise_ledger(owner_url, role)
-    drop_role(owner_url, role)
+def app_url(roles: RoleLedger) -> str:
+    """The URL `grants ledger init` returns for the workers, after it set up the schema at `owner_url`."""
+    return roles.app_url
 
 
 def as_app(app_url: str) -> psycopg.Connection:

@@ -7,6 +7,7 @@ the worker connected as the append-only role), and the worker started as an oper
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import uuid
 from collections.abc import Iterator
@@ -18,9 +19,10 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 from temporalio.testing import WorkflowEnvironment
 
-from cli.gateway import GrantGateway
+from cli.gateway import GrantGateway, GrantRefusedError
+from domain.values import Money
 from ledger.application import open_ledger
-from tests.builders import lifecycle, submit
+from tests.builders import approve, lifecycle, submit
 from tests.ledger.postgres import connect, skip_without_postgres
 from tests.ledger.roles_support import RoleLedger, role_ledger
 from tests.worker.processes import WorkerProcess, worker_env, worker_processes
@@ -52,21 +54,26 @@ def metric(text: str, name: str) -> float:
 
 
 async def test_health_metrics_and_json_logs(temporal: WorkflowEnvironment, env: dict[str, str], tmp_path: Path) -> None:
-    """Ready while polling; counts the events it appends; every activity line says whose step it is."""
+    """Ready while polling; counts the events it appends and the ledger's refusals; every activity line says whose."""
     grant_no = new_grant_no()
     with worker_processes(env, tmp_path, count=1) as (worker,):
         assert worker.get("/healthz") == (200, "ok\n")
         assert worker.get("/readyz") == (200, "ready\n")
         _, before = worker.get("/metrics")
 
-        await run_until(gateway(temporal, env), grant_no, steps=1)  # applied and approved
+        grants = gateway(temporal, env)
+        await run_until(grants, grant_no, steps=1)  # applied and approved
+        major = new_grant_no()
+        await grants.submit(submit(major, requested=Money(600_000_00)))
+        with pytest.raises(GrantRefusedError) as refused:  # the validator cannot see that no such decision exists
+            await grants.record(dataclasses.replace(approve(Money(600_000_00), major), decision_ref="党组会:无此纪要"))
 
         _, after = worker.get("/metrics")
 
-    appended = metric(after, "grants_ledger_events_appended_total") - metric(
-        before, "grants_ledger_events_appended_total"
-    )
-    assert appended == 2  # the application and the approval
+    counter = "grants_ledger_events_appended_total"
+    assert metric(after, counter) - metric(before, counter) == 3  # the application, the approval, the major one
+    assert "no minutes 无此纪要 of 党组会 are recorded" in str(refused.value)
+    assert metric(after, 'grants_rule_refusals_total{rule="GrantError"}') == 1  # refused by the ledger, counted
     lines = [line for line in worker.logs() if line.get("grant_no") == grant_no]
     recorded = [line for line in lines if line["event"] == "ledger.recorded"]
     assert [line["command"] for line in recorded] == ["SubmitApplication", "ApproveApplication"]

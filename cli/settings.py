@@ -50,6 +50,14 @@ def _positive_int(text: str) -> int:
     return number
 
 
+def _whole_number(text: str) -> int:
+    number = int(text)
+    if number < 0:
+        msg = f"{number} is negative"
+        raise ValueError(msg)
+    return number
+
+
 def _positive_seconds(text: str) -> float:
     number = float(text)
     if not number > 0:
@@ -188,7 +196,7 @@ VARIABLES: tuple[Variable, ...] = (
         "retention_days",
         # 30 years: payment rosters are accounting vouchers (会计档案管理办法, art. 14).
         str(30 * 365 + 7),
-        _positive_int,
+        _whole_number,
         "no erasure of personal data before this many days after listing (30 years)",
     ),
     Variable(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import re
 import secrets
 from dataclasses import fields
@@ -11,15 +10,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.x509.oid import NameOID
 
 from cli.config_validation import configuration_problems
 from cli.main import grants
 from cli.settings import VARIABLES, ConfigError, Settings, read_configuration
+from tests.tls_files import self_signed_certificate
 
 README = Path(__file__).parents[2] / "README.md"
 
@@ -40,25 +37,7 @@ def keys(tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def client_certificate(tmp_path: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "grants-worker")])
-    now = dt.datetime.now(dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = tmp_path / "client.pem", tmp_path / "client.key"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return cert_file, key_file
+    return self_signed_certificate(tmp_path)
 
 
 def problems(env: dict[str, str]) -> list[str]:

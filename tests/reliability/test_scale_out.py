@@ -87,8 +87,9 @@ async def scale_out(
     await assert_each_completed_once(temporal, ledger, numbers)
     assert victim.process.returncode == -9
     assert at_kill[victim.name] > 0, "the killed worker had done its share before it died"
-    for survivor in survivors:
-        assert recorded[survivor.name] - at_kill[survivor.name] > grants, f"{survivor.name} took over work: {recorded}"
+    after_kill = {survivor.name: recorded[survivor.name] - at_kill[survivor.name] for survivor in survivors}
+    for name, steps_taken in after_kill.items():  # each survivor took a fair part of what was left
+        assert steps_taken >= sum(after_kill.values()) // 10, f"{name} took little of the work: {after_kill}"
     assert sum(recorded.values()) >= grants * len(LIFECYCLE_EVENTS)  # a retried step may log twice, never write twice
     print(f"{grants} grants, {WORKERS} workers, one killed: {elapsed:.1f} s; steps recorded {recorded}")  # noqa: T201
 

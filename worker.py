@@ -57,7 +57,7 @@ EVENTS_APPENDED = Counter(
 )
 RULE_REFUSALS = Counter(
     "grants_rule_refusals",
-    "Steps the ledger refused, by rule (R1-R9; other refusals by kind)",
+    "Steps the ledger refused, by rule (`R2 amounts`; other refusals by kind)",
     ["rule"],
     registry=METRICS,
 )
@@ -133,10 +133,7 @@ class _ObservedActivity(ActivityInboundInterceptor):
                 result = await self.next.execute_activity(input)
             except ApplicationError as failure:
                 if failure.non_retryable:
-                    rule = getattr(failure.__cause__, "rule", None)
-                    RULE_REFUSALS.labels(
-                        rule if rule and isinstance(failure.__cause__, GrantRuleViolation) else failure.type or "other"
-                    ).inc()
+                    RULE_REFUSALS.labels(rule_of(failure)).inc()
                 else:
                     ACTIVITY_FAILURES.labels(info.activity_type).inc()
                 raise
@@ -148,7 +145,7 @@ class _ObservedActivity(ActivityInboundInterceptor):
             return result
 
 
-def _rule_of(refusal: ApplicationError) -> str:
+def rule_of(refusal: ApplicationError) -> str:
     """The rule a refusal enforced (`R2 amounts`), or the kind of refusal (`GrantNotFoundError`)."""
     cause = refusal.__cause__
     return cause.rule if isinstance(cause, GrantRuleViolation) else refusal.type or "other"

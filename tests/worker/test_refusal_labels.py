@@ -9,11 +9,10 @@ from worker import rule_of
 
 
 def crossed(refusal: GrantError) -> ApplicationError:
-    """The refusal as the ledger's activities raise it into Temporal."""
-    try:
-        raise ApplicationError(str(refusal), type=type(refusal).__name__, non_retryable=True) from refusal
-    except ApplicationError as failure:
-        return failure
+    """The refusal as the ledger's activities raise it into Temporal (`raise ApplicationError(...) from refusal`)."""
+    failure = ApplicationError(str(refusal), type=type(refusal).__name__, non_retryable=True)
+    failure.__cause__ = refusal
+    return failure
 
 
 def test_a_rule_violation_is_labelled_with_its_rule() -> None:

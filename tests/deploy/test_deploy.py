@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from cli.rules_file import load_rules
-from cli.settings import CONFIG_FILE, VARIABLES
+from cli.settings import CONFIG_FILE, VARIABLES, parse_settings, read_configuration
+from ledger.settings import check_ledger_url
 
 ROOT = Path(__file__).parents[2]
 DEPLOY = ROOT / "deploy"
@@ -176,6 +177,17 @@ class TestKubernetes:
         path.write_text(rules["data"]["rules.toml"], encoding="utf-8")
 
         assert load_rules(path) == load_rules(ROOT / "config" / "rules" / "hunan.toml")
+
+    def test_the_worker_settings_parse(self) -> None:
+        """What `grants config check` would say in the pod, short of the mounted files (absent here)."""
+        (config,) = [item for item in kind("ConfigMap") if item["metadata"]["name"] == "grants-config"]
+        (ledger,) = [item for item in kind("Secret") if item["metadata"]["name"] == "grants-ledger"]
+        env = config["data"] | {"GRANTS_LEDGER_URL": ledger["stringData"]["app-url"]}
+
+        _, problems = parse_settings(read_configuration(env))
+
+        assert problems == []
+        check_ledger_url(env["GRANTS_LEDGER_URL"])
 
     def test_kustomization_lists_every_manifest(self) -> None:
         kustomization = yaml.safe_load((DEPLOY / "kubernetes" / "kustomization.yaml").read_text(encoding="utf-8"))

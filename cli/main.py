@@ -21,6 +21,7 @@ import click
 from audit.history import history_rows
 from cli import demo as demo_scenario
 from cli.audit_commands import audit, import_history, ledger_group
+from cli.config_commands import config_group, ledger_init
 from cli.decision_commands import decision
 from cli.errors import USAGE_ERROR, fail, refusals_fail
 from cli.gateway import GrantGateway, WorkerUnavailableError
@@ -121,8 +122,13 @@ def execute(ctx: click.Context, grant_no: str, build: Callable[[str], GrantComma
 @click.pass_context
 def grants(ctx: click.Context, actor: str | None, role: str | None, verbose: bool) -> None:  # noqa: FBT001 - click flag
     """Grant Ledger: every step of every grant, recorded as an immutable event."""
-    configure_logging(logging.INFO if verbose else logging.WARNING)
-    settings = Settings.from_env()
+    level = logging.INFO if verbose else logging.WARNING
+    if ctx.invoked_subcommand == "config":  # it reports a configuration's problems itself, all of them
+        configure_logging(level)
+        return
+    with refusals_fail():
+        settings = Settings.from_env()
+    configure_logging(level, settings.log_format)
     ctx.obj = replace(settings, actor=actor) if actor else settings
     ctx.meta[CLAIMED_ROLE] = role or ""
 
@@ -136,7 +142,7 @@ def grants(ctx: click.Context, actor: str | None, role: str | None, verbose: boo
 def up(ctx: click.Context, detach: bool) -> None:  # noqa: FBT001 - click flag
     """Start the local stack: Temporal dev server (Web UI on :8233) and a worker. Ctrl-C stops it."""
     settings = settings_of(ctx)
-    configure_logging(logging.INFO)
+    configure_logging(logging.INFO, settings.log_format)
     with refusals_fail():
         if detach:
             running = start_detached(settings)
@@ -155,10 +161,13 @@ def down(ctx: click.Context) -> None:
 
 
 @grants.command()
-def worker() -> None:
-    """Run a worker against GRANTS_TEMPORAL_ADDRESS until SIGINT or SIGTERM."""
-    configure_logging(logging.INFO)
-    asyncio.run(worker_main())
+@click.pass_context
+def worker(ctx: click.Context) -> None:
+    """Run a worker against GRANTS_TEMPORAL_ADDRESS until SIGINT or SIGTERM (then drain and exit 0)."""
+    settings = settings_of(ctx)
+    configure_logging(logging.INFO, settings.log_format)
+    with refusals_fail():
+        asyncio.run(worker_main(settings))
 
 
 @grants.command()
@@ -500,6 +509,8 @@ def list_grants(ctx: click.Context) -> None:
 
 grants.add_command(audit)
 grants.add_command(ledger_group)
+ledger_group.add_command(ledger_init)
+grants.add_command(config_group)
 grants.add_command(import_history)
 grants.add_command(beneficiaries)
 grants.add_command(decision)

@@ -45,7 +45,7 @@ from ledger.personal_data import (
 )
 from ledger.recorders import CheckpointRow, LedgerRecorder
 from ledger.schema import ensure_postgres_schema
-from ledger.settings import persistence_env
+from ledger.settings import creates_schema, persistence_env
 from ledger.transcodings import register_domain_transcodings
 
 HASH_SIZE = 32  # SHA-256
@@ -449,22 +449,26 @@ def _checkpoint(row: CheckpointRow) -> Checkpoint:
 
 
 @contextmanager
-def open_ledger(
+def open_ledger(  # noqa: PLR0913 - what to open, and how the composition root wants it
     url: str,
     signer: CheckpointSigner | None = None,
     checkpoint_every: int = CHECKPOINT_EVERY,
     master_key: bytes | None = None,
     fund_rules: FundRules = DEFAULT_FUND_RULES,
+    *,
+    pool_size: int | None = None,
+    ledger_type: type[GrantLedger] = GrantLedger,
 ) -> Iterator[GrantLedger]:
     """A ledger on `url`, closed (connections released) when the block ends.
 
     Readers open it without a signer; writers that should leave signed checkpoints pass one; whoever
-    records or reads personal data passes the master key.
+    records or reads personal data passes the master key. The worker passes its pool size and a
+    `ledger_type` that counts what it appends.
     """
-    env = persistence_env(url)
-    if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+    env = persistence_env(url, pool_size)
+    if creates_schema(env):
         ensure_postgres_schema(url)
-    ledger = GrantLedger(
+    ledger = ledger_type(
         env=env, signer=signer, checkpoint_every=checkpoint_every, master_key=master_key, fund_rules=fund_rules
     )
     try:

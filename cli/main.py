@@ -64,7 +64,6 @@ from workflows.grant_lifecycle import workflow_id_for
 
 T = TypeVar("T")
 ROLE_HELP = "The role you act in (officer, approver, ...): a step it may not take is refused before it is recorded."
-CLAIMED_ROLE = "grants.role"  # ctx.meta key: the role the user says they act in (`--role`), checked by the validators
 DECISION_HELP = "The collective decision (三重一大) it rests on, as BODY:MINUTES (see `grants decision record`)."
 
 
@@ -107,7 +106,7 @@ def execute(ctx: click.Context, grant_no: str, build: Callable[[str], GrantComma
     """Build the command (refusing bad values), send it, and print the result line."""
     settings = settings_of(ctx)
     try:
-        command = replace(build(settings.actor), role=ctx.meta.get(CLAIMED_ROLE, ""))
+        command = replace(build(settings.actor), role=settings.role)
     except InvalidInputError as error:
         fail(f"grant {grant_no}: invalid input: {error}. Fix: correct the value and run the command again")
     with refusals_fail():
@@ -117,7 +116,7 @@ def execute(ctx: click.Context, grant_no: str, build: Callable[[str], GrantComma
 
 @click.group()
 @click.option("--actor", envvar="GRANTS_ACTOR", help="Who is recorded as acting (default: your login name).")
-@click.option("--role", envvar="GRANTS_ROLE", type=click.Choice([role.value for role in Role]), help=ROLE_HELP)
+@click.option("--role", type=click.Choice([role.value for role in Role]), help=ROLE_HELP)
 @click.option("-v", "--verbose", is_flag=True, help="Show the log lines of the commands.")
 @click.pass_context
 def grants(ctx: click.Context, actor: str | None, role: str | None, verbose: bool) -> None:  # noqa: FBT001 - click flag
@@ -129,8 +128,7 @@ def grants(ctx: click.Context, actor: str | None, role: str | None, verbose: boo
     with refusals_fail():
         settings = Settings.from_env()
     configure_logging(level, settings.log_format)
-    ctx.obj = replace(settings, actor=actor) if actor else settings
-    ctx.meta[CLAIMED_ROLE] = role or ""
+    ctx.obj = replace(settings, actor=actor or settings.actor, role=role or settings.role)
 
 
 # --- the local stack (operators) ------------------------------------------------------------

@@ -18,11 +18,13 @@ from typing import Any, Literal
 
 from sqlalchemy.engine import make_url
 
+from domain.roles import Role
 from ledger.settings import default_ledger_url
 from workflows.grant_lifecycle import TASK_QUEUE
 
 CONFIG_FILE = "GRANTS_CONFIG_FILE"
 LOG_FORMATS = ("console", "json")
+ROLES = tuple(role.value for role in Role)
 Source = Literal["default", "file", "env"]
 
 
@@ -85,6 +87,13 @@ def _address(text: str) -> str:
 
 def _optional_address(text: str) -> str | None:
     return _address(text) if text else None
+
+
+def _role(text: str) -> str:
+    if text and text not in ROLES:
+        msg = f"{text!r} is not one of {', '.join(ROLES)}"
+        raise ValueError(msg)
+    return text
 
 
 def _log_format(text: str) -> str:
@@ -163,6 +172,13 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("GRANTS_UI_PORT", "ui_port", "8233", _port, "Web UI of the local stack"),
     Variable("GRANTS_RUN_FILE", "run_file", "var/stack.json", _path, "where a running local stack records itself"),
     Variable("GRANTS_ACTOR", "actor", "{login}", str, "who is recorded as acting (default: the login name)"),
+    Variable(
+        "GRANTS_ROLE",
+        "role",
+        "",
+        _role,
+        "the role you act in (`--role`): checked by the workflow's validators, then against the staff register",
+    ),
     Variable(
         "GRANTS_COMMAND_TIMEOUT",
         "command_timeout_seconds",
@@ -337,6 +353,7 @@ class Settings:
     ui_port: int
     run_file: Path
     actor: str
+    role: str
     command_timeout_seconds: float
     signing_key_file: Path
     checkpoint_every: int

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import date, datetime
 from pathlib import Path
 
@@ -28,6 +29,8 @@ from ledger.checkpoints import (
     parse_export,
 )
 from ledger.history_import import parse_history
+from ledger.projections import GrantProjection
+from ledger.read_models import opened_read_models
 
 VERIFICATION_FAILED = 1
 
@@ -188,3 +191,20 @@ def checkpoint(settings: Settings, export_file: Path | None) -> None:
         click.echo(f"{taken.describe()} written to {export_file}")
     else:
         click.echo(f"{taken.describe()}, signed by key {taken.key_id}")
+
+
+@ledger_group.command("rebuild-read-models")
+@click.pass_obj
+def rebuild_read_models(settings: Settings) -> None:
+    """Empty the read models (`grants list` reads them) and project the whole ledger into them again."""
+    started = time.perf_counter()
+    with refusals_fail():
+        quorum = load_rules(settings.rules_file).fund_rules.quorum_fraction
+    with refusals_fail(), open_ledger(settings.ledger_url) as ledger, opened_read_models(settings.ledger_url) as engine:
+        projection = GrantProjection(ledger, engine, quorum)
+        read = projection.rebuild()
+        position = projection.position()
+    click.echo(
+        f"rebuilt the read models from {read:,} ledger events (up to notification {position:,}) "
+        f"in {time.perf_counter() - started:.2f} s"
+    )

@@ -1,7 +1,8 @@
-"""Auditors' commands: `grants audit verify|check|timeline|state`, `ledger checkpoint`, `import-history`."""
+"""Auditors' commands: `grants audit verify|check|timeline|state|reconcile`, `ledger checkpoint`, `import-history`."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from datetime import date, datetime
@@ -10,9 +11,10 @@ from pathlib import Path
 import click
 
 from audit.check import VIOLATION, check_ledger
+from audit.reconcile import DIFFERENT, GrantReconciliation, reconcile, summary_line
 from audit.timeline import state_as_of, timeline
 from audit.verify import VerifyReport, verify_grant, verify_ledger
-from cli.errors import refusals_fail
+from cli.errors import fail, refusals_fail
 from cli.render import status_block, table
 from cli.rules_file import load_rules
 from cli.settings import Settings
@@ -31,6 +33,7 @@ from ledger.checkpoints import (
 from ledger.history_import import parse_history
 from ledger.projections import GrantProjection
 from ledger.read_models import opened_read_models
+from worker import connect
 
 VERIFICATION_FAILED = 1
 
@@ -156,6 +159,36 @@ def moment(text: str) -> datetime:
         msg = f"{text!r} is neither a date (2020-10-01) nor a time (2020-10-01T12:00)"
         raise InvalidInputError(msg) from None
     return at if at.tzinfo else at.replace(tzinfo=SHANGHAI)
+
+
+@audit.command("reconcile")
+@click.option("--year", "fiscal_year", type=int, help="Reconcile the grants of one fiscal year.")
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def reconcile_command(settings: Settings, fiscal_year: int | None, output: str) -> None:
+    """Compare every grant's workflow history in Temporal with the ledger; exit 1 on any difference."""
+
+    async def compare_all() -> list[GrantReconciliation]:
+        client = await connect(settings)
+        with open_ledger(settings.ledger_url) as ledger:
+            return await reconcile(client, ledger, fiscal_year)
+
+    with refusals_fail():
+        try:
+            results = asyncio.run(compare_all())
+        except RuntimeError as error:
+            fail(
+                f"cannot reach Temporal ({error}). Fix: start the local stack with `grants up`, "
+                "or point GRANTS_TEMPORAL_ADDRESS at your Temporal server"
+            )
+    different = any(result.outcome == DIFFERENT for result in results)
+    if output == "json":
+        report = {"consistent": not different, "grants": [result.as_dict() for result in results]}
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join([*(str(result) for result in results), summary_line(results)]))
+    if different:
+        raise SystemExit(VERIFICATION_FAILED)
 
 
 @click.command("import-history")

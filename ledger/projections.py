@@ -203,19 +203,16 @@ class GrantProjection:
             )
             if moved.rowcount != 1:
                 raise PositionMovedError
-            for row in batch.lists:
-                self._write(connection, beneficiary_lists, row)
-            for row in batch.payments:
-                self._write(connection, payments, _with_grant(connection, row))
-            for row in batch.decisions:
-                self._write(connection, decisions, row)
-            for row in batch.grants:
-                connection.execute(delete(grants).where(grants.c.grant_no == row["grant_no"]))
-                self._write(connection, grants, row)
+            self._write(connection, beneficiary_lists, batch.lists)
+            self._write(connection, payments, [_with_grant(connection, row) for row in batch.payments])
+            self._write(connection, decisions, batch.decisions)
+            connection.execute(delete(grants).where(grants.c.grant_no.in_([row["grant_no"] for row in batch.grants])))
+            self._write(connection, grants, batch.grants)
         log.debug("read models caught up", projection=PROJECTION, position=batch.end)
 
-    def _write(self, connection: Connection, table: Table, row: dict[str, Any]) -> None:
-        connection.execute(insert(table).values(row))
+    def _write(self, connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            connection.execute(insert(table), rows)  # one statement, executed for every row
 
 
 def _originator(notification: Notification) -> UUID:

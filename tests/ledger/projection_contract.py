@@ -166,14 +166,14 @@ class ProjectionContract:
             written = 0
             real_write = GrantProjection._write
 
-            def crash_after_three_rows(self: GrantProjection, *args: Any) -> None:
+            def crash_after_payments(self: GrantProjection, *args: Any) -> None:
                 nonlocal written
-                if written == 3:
+                if written == 2:  # the beneficiary lists and the payments are in
                     raise RuntimeError("the process dies here")
                 written += 1
                 real_write(self, *args)
 
-            monkeypatch.setattr(GrantProjection, "_write", crash_after_three_rows)
+            monkeypatch.setattr(GrantProjection, "_write", crash_after_payments)
             with pytest.raises(RuntimeError, match="the process dies here"):
                 projection.catch_up()
             assert projection.position() == position

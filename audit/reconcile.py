@@ -35,7 +35,8 @@ CONSISTENT = "consistent"
 DIFFERENT = "differences"
 NOT_KEPT = "history no longer kept"
 IMPORTED = "imported"
-# A step may be caught between the ledger's write and the workflow's taking the result; only after this is it stuck.
+# A step may be caught between the ledger's write and the workflow's taking the result. An activity whose worker
+# died after the write is retried after its 60 s timeout and answers at once (idempotent): after this, it is stuck.
 IN_FLIGHT_GRACE = timedelta(minutes=2)
 CONCURRENT_FETCHES = 8  # histories fetched at once: a province-year of grants without swamping the frontend
 IMPORT_PREFIX = "import:"
@@ -205,7 +206,7 @@ def compare(  # noqa: PLR0913 - one grant's two records and what is needed to ju
         )
         return GrantReconciliation(grant_no, DIFFERENT, len(events), 0, 0, differences=[missing])
     differences = _differences(events, record, now)
-    if not final and record.status not in {"running", "continued_as_new"}:
+    if not final and record.status != "running":
         differences.append(
             f"the workflow ended ({record.status}) while the ledger shows the grant still open ({stage})"
         )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -134,23 +134,29 @@ async def process_record(client: Client, grant_no: str) -> ProcessRecord | None:
 
 
 def _steps(client: Client, events: Sequence[HistoryEvent]) -> list[WorkflowStep]:
-    """The ledger steps of one run: each activity's command id and result, named by the update that asked."""
+    """The ledger steps of one run: each activity's command id and result, named by the update that asked.
+
+    A step an update asked for is complete only once the update is: a workflow that took the ledger's answer
+    but never finished the update (its workflow task failing, say) is stuck too.
+    """
     converter = client.data_converter.payload_converter
     updates: dict[str, str] = {}  # update id -> update name
+    finished_updates: set[str] = set()
     scheduled: dict[int, WorkflowStep] = {}  # by the scheduling event's id
     for event in events:
         match event.event_type:
             case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
                 request = event.workflow_execution_update_accepted_event_attributes.accepted_request
                 updates[request.meta.update_id] = request.input.name
+            case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED:
+                finished_updates.add(event.workflow_execution_update_completed_event_attributes.meta.update_id)
             case EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
                 attributes = event.activity_task_scheduled_event_attributes
                 command = converter.from_payloads(attributes.input.payloads)[0]
                 command_id = str(command.get("command_id", ""))
-                update_id = command_id.rpartition("/")[2]
                 scheduled[event.event_id] = WorkflowStep(
                     command_id=command_id,
-                    name=updates.get(update_id, attributes.activity_type.name),
+                    name=updates.get(_update_id(command_id), attributes.activity_type.name),
                     started_at=event.event_time.ToDatetime(tzinfo=UTC),
                 )
             case EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED:
@@ -167,7 +173,16 @@ def _steps(client: Client, events: Sequence[HistoryEvent]) -> list[WorkflowStep]
             ):
                 # Refused by the ledger (non-retryable) or given up: nothing was recorded, nothing is expected.
                 scheduled.pop(_scheduled_event_id(event), None)
-    return list(scheduled.values())
+    unfinished = set(updates) - finished_updates
+    return [
+        replace(step, completed=False) if _update_id(step.command_id) in unfinished else step
+        for step in scheduled.values()
+    ]
+
+
+def _update_id(command_id: str) -> str:
+    """The update a step's command id names (`grant-<no>/<update id>`; a deadline's names its kind instead)."""
+    return command_id.rpartition("/")[2]
 
 
 def _scheduled_event_id(event: HistoryEvent) -> int:

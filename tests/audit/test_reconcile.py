@@ -16,6 +16,7 @@ from temporalio.service import RPCError
 from audit.reconcile import (
     CONSISTENT,
     DIFFERENT,
+    IMPORTED,
     IN_FLIGHT_GRACE,
     NOT_KEPT,
     reconcile,
@@ -26,6 +27,8 @@ from domain.commands import GrantCommand, RecordDisbursement
 from domain.deadlines import DeadlinePolicy
 from domain.state import GrantState
 from ledger.application import GrantLedger, RecordedEvent
+from ledger.history_import import parse_history
+from tests.audit.test_imported_histories import history_with_an_undecided_large_payment
 from tests.builders import HALF, disburse
 from tests.workflows.support import eventually, new_grant_no, run_until
 from worker import ACTIVITY_THREADS, build_worker
@@ -142,3 +145,11 @@ async def test_a_workflow_whose_step_never_learns_that_its_event_was_written_is_
         f"the workflow is stuck after event #{disbursement.version} DisbursementRecorded was written: "
         "its step record_disbursement (command id 'grant-"
     )
+
+
+async def test_an_imported_history_that_never_ran_as_a_workflow_is_no_difference(
+    client: Client, ledger: GrantLedger
+) -> None:
+    ledger.import_history(parse_history(history_with_an_undecided_large_payment(), "2019.jsonl"))
+    [result] = await reconcile(client, ledger)
+    assert (result.grant_no, result.outcome, result.differences) == ("HN-2019-ZX-0007", IMPORTED, [])

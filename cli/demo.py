@@ -44,8 +44,7 @@ from domain.state import GrantState
 from domain.values import Money, Points
 from ledger.application import open_ledger
 from ledger.checkpoints import load_public_key
-from ledger.projections import GrantProjection
-from ledger.read_models import GrantFilter, grant_summaries, opened_read_models
+from ledger.projections import current_grants
 from ledger.settings import default_ledger_url
 from worker import connect
 
@@ -243,10 +242,8 @@ async def _play_on(settings: Settings) -> None:
 
 
 def _print_results(settings: Settings) -> None:
-    with open_ledger(settings.ledger_url) as ledger, opened_read_models(settings.ledger_url) as engine:
-        GrantProjection(ledger, engine, DEFAULT_QUORUM).catch_up()
-        with engine.connect() as connection:
-            summaries = grant_summaries(connection, GrantFilter())
+    summaries = current_grants(settings.ledger_url, DEFAULT_QUORUM)
+    with open_ledger(settings.ledger_url) as ledger:
         example = grant_no(0)
         rows = history_rows(ledger.history(example))
         verified = verify_ledger(ledger, load_public_key(settings.signing_key_file))

@@ -58,8 +58,8 @@ from domain.state import GrantState
 from domain.values import Money, Points
 from ledger.application import open_ledger
 from ledger.personal_data import load_master_key
-from ledger.projections import GrantProjection
-from ledger.read_models import GrantFilter, grant_summaries, opened_read_models
+from ledger.projections import current_grants
+from ledger.read_models import GrantFilter
 from worker import connect
 from worker import main as worker_main
 from workflows.grant_lifecycle import workflow_id_for
@@ -510,10 +510,8 @@ def list_grants(
     where = GrantFilter(Stage(stage) if stage else None, region, fiscal_year, program, overdue=overdue)
     with refusals_fail():
         quorum = load_rules(settings.rules_file).fund_rules.quorum_fraction
-    with refusals_fail(), open_ledger(settings.ledger_url) as ledger, opened_read_models(settings.ledger_url) as engine:
-        GrantProjection(ledger, engine, quorum).catch_up()
-        with engine.connect() as connection:
-            summaries = grant_summaries(connection, where)
+    with refusals_fail():
+        summaries = current_grants(settings.ledger_url, quorum, where)
     if output == "json":
         click.echo(json.dumps([summary.as_dict() for summary in summaries], ensure_ascii=False, indent=2))
     elif summaries:

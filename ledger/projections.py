@@ -26,15 +26,19 @@ from sqlalchemy.exc import IntegrityError
 from domain.decisions import CollectiveDecision, r5_problems
 from domain.grant import Grant
 from domain.personal import BeneficiaryList
-from ledger.application import GrantLedger
+from ledger.application import GrantLedger, open_ledger
 from ledger.read_models import (
     PAYEE_BENEFICIARY,
     PAYEE_OTHER,
     PAYEE_RECIPIENT,
     PROJECTED_TABLES,
+    GrantFilter,
+    GrantSummary,
     beneficiary_lists,
     decisions,
+    grant_summaries,
     grants,
+    opened_read_models,
     payments,
     positions,
 )
@@ -56,6 +60,14 @@ DECISION_TOPICS = _topics(CollectiveDecision.DecisionRecorded)  # type: ignore[a
 LIST_OPENED_TOPICS = _topics(BeneficiaryList.BeneficiaryListOpened)  # type: ignore[attr-defined]
 BENEFICIARY_PAID_TOPICS = _topics(BeneficiaryList.BeneficiaryPaid)  # type: ignore[attr-defined]
 TOPICS = sorted(GRANT_TOPICS | DECISION_TOPICS | LIST_OPENED_TOPICS | BENEFICIARY_PAID_TOPICS)
+
+
+def current_grants(ledger_url: str, quorum: Fraction, where: GrantFilter | None = None) -> list[GrantSummary]:
+    """The grants matching `where` from the read models beside the ledger at `ledger_url`, caught up first."""
+    with open_ledger(ledger_url) as ledger, opened_read_models(ledger_url) as engine:
+        GrantProjection(ledger, engine, quorum).catch_up()
+        with engine.connect() as connection:
+            return grant_summaries(connection, where or GrantFilter())
 
 
 class PositionMovedError(Exception):

@@ -9,6 +9,7 @@ there instead of applying the batch again.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -45,6 +46,7 @@ from ledger.read_models import (
 
 PROJECTION = "grant-read-models"
 BATCH_SIZE = 500  # notifications per transaction
+KEPT_GRANTS = 5_000  # grants kept in memory between their events (a few MB), so their history is not read again
 
 log = structlog.get_logger(__name__)
 
@@ -96,6 +98,7 @@ class GrantProjection:
         self._quorum = quorum
         self._log = LocalNotificationLog(ledger.recorder, section_size=batch_size)
         self._batch_size = batch_size
+        self._grants: OrderedDict[UUID, Grant] = OrderedDict()  # each grant as of the last event projected
 
     def catch_up(self) -> int:
         """Project every event recorded since the tracked position; return how many notifications were read."""
@@ -135,42 +138,38 @@ class GrantProjection:
 
     def _batch(self, start: int, notifications: Sequence[Notification]) -> Batch:
         batch = Batch(start=start, end=notifications[-1].id)
-        grant_versions: dict[UUID, int] = {}
+        touched: dict[UUID, Grant] = {}
         for notification in notifications:
             if notification.topic in GRANT_TOPICS:
-                grant_versions[_originator(notification)] = notification.originator_version
-        loaded = {
-            grant_id: cast("Grant", self._ledger.repository.get(grant_id, version=version))
-            for grant_id, version in grant_versions.items()
-        }
-        for notification in notifications:
-            if notification.topic in GRANT_TOPICS:
-                self._add_grant_event(batch, notification, loaded[_originator(notification)])
+                grant = self._grant_after(notification)
+                touched[grant.id] = grant
+                if notification.topic == DISBURSEMENT_TOPIC:
+                    batch.payments.append(_disbursement_row(notification, grant))
             elif notification.topic in DECISION_TOPICS:
                 batch.decisions.append(self._decision_row(notification))
             else:
                 self._add_list_event(batch, notification)
-        batch.grants = [_summary_row(grant) for grant in loaded.values()]
+        batch.grants = [_summary_row(grant) for grant in touched.values()]
         return batch
+
+    def _grant_after(self, notification: Notification) -> Grant:
+        """The grant with this notification's event applied: to the copy kept from the event before, if any.
+
+        Each event is decoded once, and a grant's earlier events are read from the ledger only when it was not
+        kept (the first time a catch-up meets it, or when a batch was abandoned after applying its events).
+        """
+        grant_id, version = _originator(notification), notification.originator_version
+        kept = self._grants.pop(grant_id, None)
+        if kept is None or kept.version != version - 1:
+            kept = None if version == 1 else cast("Grant", self._ledger.repository.get(grant_id, version=version - 1))
+        grant = cast("Grant", self._event(notification).mutate(kept))  # type: ignore[attr-defined]
+        self._grants[grant_id] = grant
+        if len(self._grants) > KEPT_GRANTS:
+            self._grants.popitem(last=False)  # the grant that has waited longest for an event
+        return grant
 
     def _event(self, notification: Notification) -> DomainEventProtocol[Any]:
         return self._ledger.mapper.to_domain_event(notification)
-
-    def _add_grant_event(self, batch: Batch, notification: Notification, grant: Grant) -> None:
-        if notification.topic != DISBURSEMENT_TOPIC:
-            return
-        paid: Any = self._event(notification)
-        state = grant.state
-        batch.payments.append(
-            {
-                "position": notification.id,
-                "grant_no": state.grant_no,
-                "amount_fen": paid.amount.fen,
-                "paid_on": paid.paid_on,
-                "recorded_at": paid.timestamp,
-                "payee_kind": PAYEE_RECIPIENT if paid.payee == state.application.recipient else PAYEE_OTHER,
-            }
-        )
 
     def _add_list_event(self, batch: Batch, notification: Notification) -> None:
         recorded: Any = self._event(notification)
@@ -239,6 +238,19 @@ def _with_grant(connection: Connection, row: dict[str, Any]) -> dict[str, Any]:
         select(beneficiary_lists.c.grant_no).where(beneficiary_lists.c.list_id == row["list_id"])
     )
     return {**{key: value for key, value in row.items() if key != "list_id"}, "grant_no": grant_no}
+
+
+def _disbursement_row(notification: Notification, grant: Grant) -> dict[str, Any]:
+    state = grant.state
+    paid = state.payments[-1]
+    return {
+        "position": notification.id,
+        "grant_no": state.grant_no,
+        "amount_fen": paid.amount.fen,
+        "paid_on": paid.paid_on,
+        "recorded_at": grant.modified_on,
+        "payee_kind": PAYEE_RECIPIENT if paid.payee == state.application.recipient else PAYEE_OTHER,
+    }
 
 
 def _summary_row(grant: Grant) -> dict[str, Any]:

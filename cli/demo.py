@@ -41,7 +41,7 @@ from domain.commands import (
     SubmitApplication,
     SubmitFinalReport,
 )
-from domain.decisions import DecisionItem, DecisionKind, RecordDecision, Vote
+from domain.decisions import DEFAULT_QUORUM, DecisionItem, DecisionKind, RecordDecision, Vote
 from domain.oversight import FundRules
 from domain.roles import Role
 from domain.staff import AppointStaff
@@ -49,6 +49,7 @@ from domain.state import GrantState
 from domain.values import Money, Points
 from ledger.application import open_ledger
 from ledger.checkpoints import load_public_key
+from ledger.projections import current_grants
 from ledger.settings import default_ledger_url
 from worker import connect
 
@@ -335,16 +336,17 @@ async def _play_on(settings: Settings, rules: RulesInForce) -> None:
 
 
 def _print_results(settings: Settings) -> None:
+    summaries = current_grants(settings.ledger_url, DEFAULT_QUORUM)
     with open_ledger(settings.ledger_url) as ledger:
-        states = [ledger.state(number) for number in sorted(ledger.grant_numbers())]
         example = grant_no(0)
         rows = history_rows(ledger.history(example))
         verified = verify_ledger(ledger, load_public_key(settings.signing_key_file))
         findings = check_ledger(ledger)
-    total = sum((state.disbursed for state in states), Money(0))
+    total = Money(sum(summary.disbursed_fen for summary in summaries))
     click.echo("")
-    click.echo(grants_table(states))
-    click.echo(f"{len(states)} grants, {sum(s.stage == 'closed' for s in states)} closed; disbursed in all: {total}")
+    click.echo(grants_table(summaries))
+    closed = sum(summary.stage == "closed" for summary in summaries)
+    click.echo(f"{len(summaries)} grants, {closed} closed; disbursed in all: {total}")
     click.echo("")
     click.echo(f"ledger history of {example}:")
     click.echo(history_table(rows))

@@ -8,6 +8,7 @@ the rule and the fix, exits with status 2, and writes nothing.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -35,6 +36,7 @@ from cli.settings import Settings
 from cli.stack import run_stack, start_detached, stop_detached
 from cli.staff_commands import staff
 from domain.commands import (
+    REGION_CODE,
     AcknowledgeNotice,
     ApplicationDetails,
     ApproveApplication,
@@ -54,10 +56,13 @@ from domain.commands import (
 )
 from domain.errors import InvalidInputError
 from domain.roles import Role
+from domain.stages import Stage
 from domain.state import GrantState
 from domain.values import Money, Points
 from ledger.application import open_ledger
 from ledger.personal_data import load_master_key
+from ledger.projections import current_grants
+from ledger.read_models import GrantFilter
 from worker import connect
 from worker import main as worker_main
 from workflows.grant_lifecycle import workflow_id_for
@@ -497,12 +502,42 @@ def history(ctx: click.Context, grant_no: str) -> None:
 
 
 @grants.command("list")
+@click.option("--stage", type=click.Choice([str(stage) for stage in Stage]), help="Only grants at this stage.")
+@click.option("--region", callback=lambda _ctx, _param, value: region_code(value), help="GB/T 2260 code, e.g. 430100.")
+@click.option("--year", "fiscal_year", type=click.IntRange(2000, 2100), help="Fiscal year, e.g. 2020.")
+@click.option("--program", help="e.g. 暖心家园 (as recorded in the application).")
+@click.option("--overdue", is_flag=True, help="Only grants with a missed deadline whose obligation is still open.")
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
-def list_grants(ctx: click.Context) -> None:
-    """Every grant in the ledger with its stage and amounts (yuan)."""
-    with refusals_fail(), open_ledger(settings_of(ctx).ledger_url) as ledger:
-        states = [ledger.state(grant_no) for grant_no in ledger.grant_numbers()]
-    click.echo(grants_table(states))
+def list_grants(
+    ctx: click.Context,
+    stage: str | None,
+    region: str | None,
+    fiscal_year: int | None,
+    program: str | None,
+    overdue: bool,  # noqa: FBT001 - click flag
+    output: str,
+) -> None:
+    """Every grant with its stage and amounts (yuan), from the read models (brought up to date first)."""
+    settings = settings_of(ctx)
+    where = GrantFilter(Stage(stage) if stage else None, region, fiscal_year, program, overdue=overdue)
+    with refusals_fail():
+        quorum = load_rules(settings.rules_file).fund_rules.quorum_fraction
+    with refusals_fail():
+        summaries = current_grants(settings.ledger_url, quorum, where)
+    if output == "json":
+        click.echo(json.dumps([summary.as_dict() for summary in summaries], ensure_ascii=False, indent=2))
+    elif summaries:
+        click.echo(grants_table(summaries))
+    else:
+        click.echo("no grant matches" if where != GrantFilter() else "no grants in the ledger yet")
+
+
+def region_code(value: str | None) -> str | None:
+    if value is not None and not REGION_CODE.match(value):
+        msg = f"{value!r} is not a six-digit GB/T 2260 code (e.g. 430100 for Changsha)"
+        raise click.BadParameter(msg)
+    return value
 
 
 grants.add_command(audit)

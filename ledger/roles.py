@@ -10,6 +10,10 @@ refuses it an edit even if a trigger were dropped (and only an owner can drop on
 Why the lock function: eventsourcing serialises writers with `LOCK TABLE ... IN EXCLUSIVE MODE`, which
 PostgreSQL (before 17's MAINTAIN privilege) grants only to roles that may UPDATE, DELETE or TRUNCATE the table.
 The function takes that lock as its owner (SECURITY DEFINER) and can do nothing else.
+
+The read models (`rm_*` tables) are the exception that proves the rule: they are derived, rebuilt from the ledger
+at will, and every reader's catch-up writes them, so the application role may change them; the book of record it
+may only append to.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from typing import Any
 from psycopg import sql
 
 from ledger.application import open_ledger
+from ledger.read_models import metadata as read_model_tables
+from ledger.read_models import opened_read_models
 from ledger.recorders import ChainedPostgresApplicationRecorder
 from ledger.settings import APPEND_ACCESS, LedgerURLError, check_ledger_url
 
@@ -53,8 +59,11 @@ def initialise_ledger(owner_url: str, app_role: str, app_password: str | None = 
     with open_ledger(owner_url) as ledger:  # creates the schema, the tables and the triggers
         recorder = ledger.recorder
         assert isinstance(recorder, ChainedPostgresApplicationRecorder)  # noqa: S101 - a postgresql URL's recorder
+        with opened_read_models(owner_url):  # the read models' tables, which the role may then keep up to date
+            pass
         with recorder.datastore.transaction(commit=True) as cursor:
-            for statement in _grant_statements(recorder, app_role, app_password, cursor):
+            statements = _grant_statements(recorder, app_role, app_password, cursor)
+            for statement in [*statements, _read_model_grant(recorder.datastore.schema, app_role)]:
                 cursor.execute(statement)
     return parsed.set(username=app_role, password=None).update_query_dict({"access": APPEND_ACCESS}).render_as_string()
 
@@ -91,3 +100,8 @@ def _grant_statements(
         sql.SQL("GRANT DELETE ON {} TO {}").format(person_keys, role),
         sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {} TO {}").format(sql.Identifier(schema), role),
     ]
+
+
+def _read_model_grant(schema: str, app_role: str) -> sql.Composable:
+    tables = sql.SQL(", ").join(sql.Identifier(schema, table.name) for table in read_model_tables.sorted_tables)
+    return sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON {} TO {}").format(tables, sql.Identifier(app_role))

@@ -13,7 +13,9 @@ import pytest
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from domain.decisions import DEFAULT_QUORUM
 from ledger.application import GrantLedger, open_ledger
+from ledger.projections import current_grants
 from ledger.roles import initialise_ledger
 from ledger.settings import LedgerURLError
 from tests.builders import lifecycle, submit
@@ -71,6 +73,13 @@ class TestApplicationRole:
         with open_ledger(app_url) as reopened:
             assert reopened.state("A").stage.is_final
             assert reopened.count_events() == len(lifecycle("A")) + 1
+
+    def test_the_role_keeps_the_read_models_up_to_date(self, app_url: str) -> None:
+        """The `rm_*` tables are derived and rebuilt at will: every reader's catch-up writes them."""
+        with open_ledger(app_url) as ledger:
+            ledger.execute(submit("A"))
+        (summary,) = current_grants(app_url, DEFAULT_QUORUM)
+        assert (summary.grant_no, summary.stage) == ("A", "application")
 
     @pytest.mark.parametrize(
         "statement",

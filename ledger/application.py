@@ -216,15 +216,26 @@ class GrantLedger(Application[UUID]):
         return recorded
 
     def adopt_rules(self, funding_body: str, actor: str) -> bool:
-        """Record this ledger's rules as in force for `funding_body`, if they changed; True if recorded."""
-        try:
-            book: RuleBook = self.repository.get(rulebook_id(funding_body))
-        except AggregateNotFoundError:
-            book = RuleBook(funding_body=funding_body)
-        adopted = book.adopt(self._fund_rules, actor)
-        if adopted:
-            self.save(book)
-        return adopted
+        """Record this ledger's rules as in force for `funding_body`, if they changed; True if recorded.
+
+        Workers starting together race to record the same rules: the one that loses reads the book again and
+        finds them already in force (or, if another's rules were recorded meanwhile, records its own after them).
+        """
+        for _ in range(CONFLICT_RETRIES):
+            try:
+                book: RuleBook = self.repository.get(rulebook_id(funding_body))
+            except AggregateNotFoundError:
+                book = RuleBook(funding_body=funding_body)
+            adopted = book.adopt(self._fund_rules, actor)
+            if not adopted:
+                return False
+            try:
+                self.save(book)
+            except RecordConflictError:
+                continue  # another process wrote the book first
+            return True
+        msg = f"rule book of {funding_body}: still changing under us after {CONFLICT_RETRIES} attempts"
+        raise RuntimeError(msg)
 
     def rule_books(self) -> list[RuleBook]:
         topic = [get_topic(RuleBook.RuleBookOpened)]  # type: ignore[attr-defined]  # made by @event

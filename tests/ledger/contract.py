@@ -21,7 +21,7 @@ from domain.errors import (
 )
 from domain.stages import Rating, Stage
 from domain.values import Money, Points
-from ledger.application import GrantLedger, open_ledger
+from ledger.application import DEFAULT_FUND_RULES, GrantLedger, open_ledger
 from tests.builders import (
     GRANT_NO,
     LIFECYCLE_EVENTS,
@@ -67,6 +67,22 @@ REFUSALS: list[Any] = [
     pytest.param(0, approve(grant_no=OTHER_NO), GrantNotFoundError, id="approving an unknown grant"),
     pytest.param(3, submit(fiscal_year=2021), DuplicateGrantError, id="a different application"),
 ]
+
+
+FUNDING_BODY = "湖南省计划生育协会"
+
+
+class OvertakenLedger(GrantLedger):
+    """A ledger whose next save is overtaken: the rival records the same rules first."""
+
+    name = GrantLedger.name  # the same tables as the ledger's
+    overtaken_by: GrantLedger | None = None
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        if self.overtaken_by is not None:
+            rival, self.overtaken_by = self.overtaken_by, None
+            assert rival.adopt_rules(FUNDING_BODY, actor="worker-1")
+        return super().save(*objs, **kwargs)
 
 
 class LedgerContract:
@@ -253,6 +269,18 @@ class LedgerContract:
         ]
         assert (state.score, state.rating) == (Points(899), Rating.GOOD)
         assert state.publicity_ends_on == date(2020, 10, 7)
+
+    def test_workers_starting_together_record_their_rules_once(self, ledger_url: str) -> None:
+        """The worker that loses the race to record the rule book reads it again and finds its rules in force."""
+        with (
+            open_ledger(ledger_url) as rival,
+            open_ledger(ledger_url, ledger_type=OvertakenLedger) as late,
+        ):
+            assert isinstance(late, OvertakenLedger)
+            late.overtaken_by = rival
+            assert not late.adopt_rules(FUNDING_BODY, actor="worker-2"), "the rival's recording stands"
+            (book,) = late.rule_books()
+            assert [rules for _, rules in book.history] == [DEFAULT_FUND_RULES]
 
     def test_commands_without_a_command_id_are_each_recorded(self, ledger: GrantLedger) -> None:
         ledger.execute(dataclasses.replace(submit(), command_id=""))

@@ -119,12 +119,23 @@ def show_timeline(settings: Settings, grant_no: str, output: str) -> None:
     if output == "json":
         click.echo(json.dumps([entry.as_dict() for entry in entries], ensure_ascii=False, indent=2))
         return
-    headers = ["#", "time (Asia/Shanghai)", "event", "actor", "stage", "appropriated", "disbursed", "decision", "hash"]
+    headers = [
+        "#",
+        "time (Asia/Shanghai)",
+        "event",
+        "actor",
+        "stage",
+        "appropriated",
+        "disbursed",
+        "returned",
+        "decision",
+        "hash",
+    ]
     rows = [
-        [str(e.version), e.time, e.event, e.actor, e.stage, e.appropriated, e.disbursed, e.decision, e.hash]
+        [str(e.version), e.time, e.event, e.actor, e.stage, e.appropriated, e.disbursed, e.returned, e.decision, e.hash]
         for e in entries
     ]
-    click.echo(table(headers, rows, right=[0, 5, 6]))
+    click.echo(table(headers, rows, right=[0, 5, 6, 7]))
 
 
 @audit.command("state")

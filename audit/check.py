@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
 
 from domain import rules
 from domain.commands import (
@@ -86,7 +89,7 @@ def check_ledger(
 ) -> list[Finding]:
     """The findings of every grant (or of those named, or of one fiscal year), in a stable order."""
     books = ledger.rule_books()
-    findings = [finding for book in books for finding in _loosenings(book)]
+    findings = [finding for book in books for finding in loosenings(book)]
     for grant_no in sorted(grant_nos if grant_nos is not None else ledger.grant_numbers()):
         if fiscal_year is None or ledger.state(grant_no).application.fiscal_year == fiscal_year:
             findings.extend(check_grant(ledger, grant_no, fund_rules, books[0] if books else None))
@@ -94,7 +97,7 @@ def check_ledger(
     return sorted(findings)
 
 
-def _loosenings(book: RuleBook) -> list[Finding]:
+def loosenings(book: RuleBook) -> list[Finding]:
     """Each change of the rules that loosened them: a warning, whatever it let through."""
     findings = []
     for index in range(1, len(book.history)):
@@ -107,11 +110,18 @@ def _loosenings(book: RuleBook) -> list[Finding]:
     return findings
 
 
-def check_beneficiary_payments(ledger: GrantLedger, grant_no: str) -> list[Finding]:
-    """R7 on replay: each payment judged against the list as it stood (the card was checked when it was paid)."""
+def check_beneficiary_payments(
+    ledger: GrantLedger, grant_no: str, events: Iterable[DomainEventProtocol[UUID]] | None = None
+) -> list[Finding]:
+    """R7 on replay: each payment judged against the list as it stood (the card was checked when it was paid).
+
+    `events` are the list's events where the caller has read them already (the evaluation report does).
+    """
     findings: list[Finding] = []
     names: BeneficiaryList | None = None
-    for recorded in ledger.repository.event_store.get(beneficiary_list_id(grant_no)):
+    if events is None:
+        events = ledger.repository.event_store.get(beneficiary_list_id(grant_no))
+    for recorded in events:
         if type(recorded).__name__ == "BeneficiaryPaid" and names is not None:
             paid: Any = recorded
             problem, _ = names.payment_problem(paid.person_id, paid.amount, paid.paid_on, paid.channel)
@@ -123,12 +133,21 @@ def check_beneficiary_payments(ledger: GrantLedger, grant_no: str) -> list[Findi
 
 
 def check_grant(
-    ledger: GrantLedger, grant_no: str, fund_rules: FundRules = DEFAULT_FUND_RULES, book: RuleBook | None = None
+    ledger: GrantLedger,
+    grant_no: str,
+    fund_rules: FundRules = DEFAULT_FUND_RULES,
+    book: RuleBook | None = None,
+    events: Iterable[DomainEventProtocol[UUID]] | None = None,
 ) -> list[Finding]:
-    """One grant's findings; each step judged by the rules in force when it was recorded (`book`, else `fund_rules`)."""
+    """One grant's findings; each step judged by the rules in force when it was recorded (`book`, else `fund_rules`).
+
+    `events` are the grant's events where the caller has read them already (the evaluation report does).
+    """
     findings: list[Finding] = []
     grant: Grant | None = None
-    for recorded in ledger.repository.event_store.get(grant_id(grant_no)):
+    if events is None:
+        events = ledger.repository.event_store.get(grant_id(grant_no))
+    for recorded in events:
         name, version = type(recorded).__name__, recorded.originator_version
         if name == "DeadlineMissed":
             message = f"the {recorded.kind} deadline of {recorded.due_at:%Y-%m-%d %H:%M} UTC passed with it unmet"  # type: ignore[attr-defined]

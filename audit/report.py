@@ -150,7 +150,7 @@ class GroupFigures:
     days_to_first_payment: list[int] = field(default_factory=list)
     reports_due: int = 0  # grants whose report was submitted or whose deadline passed
     reports_on_time: int = 0
-    people_planned: int = 0
+    people_planned: int | None = None  # none when no grant of the group has a registered list
     people_reached: int = 0
     satisfactions: list[Points] = field(default_factory=list)
     scores: list[Points] = field(default_factory=list)
@@ -167,7 +167,8 @@ class GroupFigures:
         if grant.report_on_time is not None:
             self.reports_due += 1
             self.reports_on_time += grant.report_on_time
-        self.people_planned += grant.people_planned or 0
+        if grant.people_planned is not None:
+            self.people_planned = (self.people_planned or 0) + grant.people_planned
         self.people_reached += grant.people_reached or 0
         if grant.satisfaction is not None:
             self.satisfactions.append(grant.satisfaction)

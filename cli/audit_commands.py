@@ -1,17 +1,21 @@
-"""Auditors' commands: `grants audit verify|check|timeline|state`, `ledger checkpoint`, `import-history`."""
+"""Auditors' commands: `grants audit verify|check|timeline|report|state`, `ledger checkpoint`, `import-history`."""
 
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
 
 from audit.check import VIOLATION, check_ledger
+from audit.report import build_report
+from audit.report_html import report_page, timeline_page
+from audit.report_text import as_json, markdown
+from audit.report_xlsx import write_workbook
 from audit.timeline import state_as_of, timeline
 from audit.verify import VerifyReport, verify_grant, verify_ledger
-from cli.errors import refusals_fail
+from cli.errors import fail, refusals_fail
 from cli.render import status_block, table
 from cli.rules_file import load_rules
 from cli.settings import Settings
@@ -30,6 +34,8 @@ from ledger.checkpoints import (
 from ledger.history_import import parse_history
 
 VERIFICATION_FAILED = 1
+# The text formats of `grants audit report`; besides them, xlsx (a workbook written by openpyxl).
+TEXT_FORMATS = {"md": markdown, "html": report_page, "json": as_json}
 
 
 @click.group()
@@ -110,7 +116,7 @@ def check(settings: Settings, grant_no: str | None, fiscal_year: int | None, out
 
 @audit.command("timeline")
 @click.argument("grant_no")
-@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "output", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
 @click.pass_obj
 def show_timeline(settings: Settings, grant_no: str, output: str) -> None:
     """Every event with time, actor, stage, running totals, the decision it rests on, and its hash."""
@@ -118,6 +124,9 @@ def show_timeline(settings: Settings, grant_no: str, output: str) -> None:
         entries = timeline(ledger, grant_no)
     if output == "json":
         click.echo(json.dumps([entry.as_dict() for entry in entries], ensure_ascii=False, indent=2))
+        return
+    if output == "html":
+        click.echo(timeline_page(grant_no, entries, datetime.now(UTC)), nl=False)
         return
     headers = [
         "#",
@@ -136,6 +145,35 @@ def show_timeline(settings: Settings, grant_no: str, output: str) -> None:
         for e in entries
     ]
     click.echo(table(headers, rows, right=[0, 5, 6, 7]))
+
+
+@audit.command()
+@click.option("--year", "fiscal_year", required=True, type=int, help="The fiscal year reported on.")
+@click.option("--region", help="Only the grants of one region (GB/T 2260 code, e.g. 430100).")
+@click.option("--format", "output", type=click.Choice([*TEXT_FORMATS, "xlsx"]), required=True)
+@click.option(
+    "--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Write it here."
+)
+@click.pass_obj
+def report(settings: Settings, fiscal_year: int, region: str | None, output: str, out_file: Path) -> None:
+    """The evaluation report (绩效评价) of a year: every grant's figures and findings, summed per region and program."""
+    with refusals_fail(), open_ledger(settings.ledger_url) as ledger:
+        rules = load_rules(settings.rules_file).fund_rules
+        figures = build_report(ledger, fiscal_year, region, rules)
+    made = datetime.now(UTC)
+    try:
+        if output == "xlsx":
+            write_workbook(figures, out_file, made)
+        else:
+            out_file.write_text(TEXT_FORMATS[output](figures, made), encoding="utf-8")
+    except OSError as error:
+        fail(f"cannot write the report to {out_file}: {error.strerror}. Fix: name a file in a folder you can write to")
+    total = figures.total
+    click.echo(
+        f"evaluation report of {figures.scope}: {total.grants} grant(s), {total.net_disbursed.yuan()} of "
+        f"{total.appropriated.yuan()} yuan disbursed net of returns, {len(figures.findings)} finding(s); "
+        f"written to {out_file}"
+    )
 
 
 @audit.command("state")

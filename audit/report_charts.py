@@ -52,7 +52,7 @@ def execution_rate_by_region(report: Report) -> str:
         axes.invert_yaxis()  # the first region on top, as in the table
         axes.set_xlabel("预算执行率 % (budget execution rate: disbursed net of returns / appropriated)")
         axes.set_title("各地区预算执行率 (budget execution rate by region)", fontsize=11)
-        return _svg(figure)
+        return _svg(figure, "rate-chart")
 
 
 def money_over_time(report: Report) -> str:
@@ -68,8 +68,11 @@ def money_over_time(report: Report) -> str:
         for month in months:
             running += month.disbursed.fen - month.returned.fen
             cumulative.append(_wan(running))
-        axes.bar(positions, paid, color=PAID_COLOUR, label="当月拨付 (paid in the month)", gid="paid-by-month")
-        axes.bar(positions, returned, color=RETURNED_COLOUR, label="当月退回 (returned)", gid="returned-by-month")
+        paid_bars = axes.bar(positions, paid, color=PAID_COLOUR, label="当月拨付 (paid in the month)")
+        returned_bars = axes.bar(positions, returned, color=RETURNED_COLOUR, label="当月退回 (returned)")
+        for label, paid_bar, returned_bar in zip(labels, paid_bars, returned_bars, strict=True):
+            paid_bar.set_gid(f"paid-{label}")
+            returned_bar.set_gid(f"returned-{label}")
         axes.plot(positions, cumulative, color=NET_COLOUR, marker="o", label="累计净拨付 (cumulative net)", gid="net")
         axes.axhline(
             _wan(report.total.appropriated.fen), color="#888888", linestyle="--", linewidth=0.8,
@@ -80,7 +83,7 @@ def money_over_time(report: Report) -> str:
         axes.set_ylabel("万元 (10,000 yuan)")
         axes.set_title("资金拨付与退回 (money over time)", fontsize=11)
         figure.legend(fontsize=8, loc="outside lower center", ncols=2, frameon=False)
-        return _svg(figure)
+        return _svg(figure, "money-chart")
 
 
 def _wan(fen: int) -> float:
@@ -102,9 +105,16 @@ def _figure(height: float) -> Iterator[Figure]:
         fonts.setLevel(level)
 
 
-def _svg(figure: Figure) -> str:
-    """The figure as an `<svg>` element to inline: without the XML prolog and DOCTYPE of a standalone file."""
+def _svg(figure: Figure, prefix: str) -> str:
+    """The figure as an `<svg>` element to inline: without the XML prolog and DOCTYPE of a standalone file.
+
+    matplotlib numbers its ids per drawing (`figure_1`, `patch_1`, ...): `prefix` keeps two charts on one page
+    from sharing them.
+    """
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None})
     drawing = buffer.getvalue()
-    return drawing[drawing.index("<svg") :]
+    drawing = drawing[drawing.index("<svg") :]
+    for reference in ('id="', "url(#", 'href="#'):
+        drawing = drawing.replace(reference, f"{reference}{prefix}-")
+    return drawing

@@ -32,7 +32,7 @@ def build(ledger: GrantLedger) -> None:
     for command in _grant_a() + _grant_b() + _grant_c():
         ledger.execute(command, at=builders.AFTER_PERIOD)
     ledger.register_beneficiaries(_list_of_b(ledger))
-    for name, id_number, card, *_ in PEOPLE[:2]:
+    for _, id_number, card, *_ in PEOPLE[:2]:
         ledger.pay_beneficiary(
             PayBeneficiary(
                 grant_no=B,
@@ -44,7 +44,6 @@ def build(ledger: GrantLedger) -> None:
                 card_account=card,
             )
         )
-        assert name
     ledger.execute(builders.submit(OLD, fiscal_year=2019, region=CHANGSHA))
 
 
@@ -74,7 +73,11 @@ def _report(grant_no: str, people: int, used_yuan: int, satisfaction: str) -> Su
 
 def _missed(grant_no: str, kind: DeadlineKind, due: datetime) -> RecordMissedDeadline:
     return RecordMissedDeadline(
-        grant_no=grant_no, actor="GrantLifecycle (deadline timer)", command_id=f"missed/{grant_no}", kind=kind, due_at=due
+        grant_no=grant_no,
+        actor="GrantLifecycle (deadline timer)",
+        command_id=f"missed/{grant_no}",
+        kind=kind,
+        due_at=due,
     )
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -19,22 +17,13 @@ from audit.report_text import as_json, markdown
 from audit.report_xlsx import CNY, write_workbook
 from domain.stages import Rating, Stage
 from domain.values import Money, Points
-from ledger.application import GrantLedger, open_ledger
-from tests.audit import report_scenario as scenario
+from ledger.application import GrantLedger
 from tests.audit.report_scenario import CHANGSHA, GENERATED_AT, YEAR, ZHUZHOU, A, B, C
 
 
 @pytest.fixture(scope="module")
-def ledger(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GrantLedger]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('report') / 'ledger.sqlite'}"
-    with open_ledger(url, master_key=secrets.token_bytes(32)) as opened:
-        scenario.build(opened)
-        yield opened
-
-
-@pytest.fixture(scope="module")
-def report(ledger: GrantLedger) -> Report:
-    return build_report(ledger, YEAR)
+def report(scenario_ledger: GrantLedger) -> Report:
+    return build_report(scenario_ledger, YEAR)
 
 
 def yuan(amount: int) -> Money:
@@ -116,16 +105,16 @@ def test_money_over_time_goes_by_the_month_of_each_payment_and_return(report: Re
     ]
 
 
-def test_the_findings_are_those_of_grants_audit_check(ledger: GrantLedger, report: Report) -> None:
-    assert report.findings == check_ledger(ledger, fiscal_year=YEAR)
+def test_the_findings_are_those_of_grants_audit_check(scenario_ledger: GrantLedger, report: Report) -> None:
+    assert report.findings == check_ledger(scenario_ledger, fiscal_year=YEAR)
     assert [(finding.grant_no, finding.rule) for finding in report.findings] == [
         (B, "R9 deadlines"),
         (C, "R9 deadlines"),
     ]
 
 
-def test_one_region_s_report_holds_its_grants_only(ledger: GrantLedger) -> None:
-    zhuzhou = build_report(ledger, YEAR, region=ZHUZHOU)
+def test_one_region_s_report_holds_its_grants_only(scenario_ledger: GrantLedger) -> None:
+    zhuzhou = build_report(scenario_ledger, YEAR, region=ZHUZHOU)
     assert [figures.grant_no for figures in zhuzhou.grants] == [C]
     assert zhuzhou.total.appropriated == yuan(40_000)
     assert [finding.grant_no for finding in zhuzhou.findings] == [C]

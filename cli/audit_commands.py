@@ -10,9 +10,7 @@ import click
 
 from audit.check import VIOLATION, check_ledger
 from audit.report import build_report
-from audit.report_html import report_page, timeline_page
 from audit.report_text import as_json, markdown
-from audit.report_xlsx import write_workbook
 from audit.timeline import state_as_of, timeline
 from audit.verify import VerifyReport, verify_grant, verify_ledger
 from cli.errors import fail, refusals_fail
@@ -34,8 +32,7 @@ from ledger.checkpoints import (
 from ledger.history_import import parse_history
 
 VERIFICATION_FAILED = 1
-# The text formats of `grants audit report`; besides them, xlsx (a workbook written by openpyxl).
-TEXT_FORMATS = {"md": markdown, "html": report_page, "json": as_json}
+REPORT_FORMATS = ("md", "html", "json", "xlsx")
 
 
 @click.group()
@@ -126,6 +123,8 @@ def show_timeline(settings: Settings, grant_no: str, output: str) -> None:
         click.echo(json.dumps([entry.as_dict() for entry in entries], ensure_ascii=False, indent=2))
         return
     if output == "html":
+        from audit.report_html import timeline_page  # noqa: PLC0415 - it loads matplotlib, which other formats skip
+
         click.echo(timeline_page(grant_no, entries, datetime.now(UTC)), nl=False)
         return
     headers = [
@@ -150,7 +149,7 @@ def show_timeline(settings: Settings, grant_no: str, output: str) -> None:
 @audit.command()
 @click.option("--year", "fiscal_year", required=True, type=int, help="The fiscal year reported on.")
 @click.option("--region", help="Only the grants of one region (GB/T 2260 code, e.g. 430100).")
-@click.option("--format", "output", type=click.Choice([*TEXT_FORMATS, "xlsx"]), required=True)
+@click.option("--format", "output", type=click.Choice(REPORT_FORMATS), required=True)
 @click.option(
     "--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Write it here."
 )
@@ -161,11 +160,18 @@ def report(settings: Settings, fiscal_year: int, region: str | None, output: str
         rules = load_rules(settings.rules_file).fund_rules
         figures = build_report(ledger, fiscal_year, region, rules)
     made = datetime.now(UTC)
+    # matplotlib and openpyxl take about a second to import: only the formats that need them load them.
     try:
         if output == "xlsx":
+            from audit.report_xlsx import write_workbook  # noqa: PLC0415
+
             write_workbook(figures, out_file, made)
+        elif output == "html":
+            from audit.report_html import report_page  # noqa: PLC0415
+
+            out_file.write_text(report_page(figures, made), encoding="utf-8")
         else:
-            out_file.write_text(TEXT_FORMATS[output](figures, made), encoding="utf-8")
+            out_file.write_text((markdown if output == "md" else as_json)(figures, made), encoding="utf-8")
     except OSError as error:
         fail(f"cannot write the report to {out_file}: {error.strerror}. Fix: name a file in a folder you can write to")
     total = figures.total

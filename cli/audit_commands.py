@@ -12,6 +12,7 @@ from audit.check import VIOLATION, check_ledger
 from audit.report import build_report
 from audit.report_text import as_json, markdown
 from audit.timeline import state_as_of, timeline
+from audit.timeline_html import timeline_page
 from audit.verify import VerifyReport, verify_grant, verify_ledger
 from cli.errors import fail, refusals_fail
 from cli.render import status_block, table
@@ -123,8 +124,6 @@ def show_timeline(settings: Settings, grant_no: str, output: str) -> None:
         click.echo(json.dumps([entry.as_dict() for entry in entries], ensure_ascii=False, indent=2))
         return
     if output == "html":
-        from audit.report_html import timeline_page  # noqa: PLC0415 - it loads matplotlib, which other formats skip
-
         click.echo(timeline_page(grant_no, entries, datetime.now(UTC)), nl=False)
         return
     headers = [

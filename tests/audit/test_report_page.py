@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from audit.report import build_report
-from audit.report_html import report_page, timeline_page
+from audit.report_html import report_page
 from audit.timeline import timeline
+from audit.timeline_html import timeline_page
 from domain.values import Money
 from ledger.application import GrantLedger
 from tests.audit.report_scenario import CHANGSHA, GENERATED_AT, YEAR, ZHUZHOU, A

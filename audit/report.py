@@ -11,7 +11,7 @@ Money stays `Money` (integer fen) until a format renders it; rates are exact fra
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,12 +19,10 @@ from fractions import Fraction
 from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.utils import get_topic
-
-from audit.check import VIOLATION, Finding, check_beneficiary_payments, check_grant, loosenings
+from audit.check import VIOLATION, Finding, applications, check_beneficiary_payments, check_grant, loosenings
 from domain.commands import ApplicationDetails
 from domain.deadlines import DeadlineKind
-from domain.grant import Grant, grant_id
+from domain.grant import grant_id
 from domain.oversight import DEFAULT_FUND_RULES, FundRules
 from domain.personal import BeneficiaryList, beneficiary_list_id
 from domain.rulebook import RuleBook
@@ -256,17 +254,6 @@ def build_report(
         monthly=_months(grants),
         findings=sorted([*general, *(finding for grant in grants for finding in grant.findings)]),
     )
-
-
-def applications(ledger: GrantLedger) -> Iterator[tuple[str, ApplicationDetails]]:
-    """Every grant's number and application, read from the application events alone (in recording order)."""
-    topic = [get_topic(Grant.ApplicationSubmitted)]  # type: ignore[attr-defined]  # made by @event
-    start = 1
-    while notifications := ledger.recorder.select_notifications(start=start, limit=500, topics=topic):
-        for notification in notifications:
-            submitted: Any = ledger.mapper.to_domain_event(notification)
-            yield submitted.grant_no, submitted.details
-        start = notifications[-1].id + 1
 
 
 def _figures(

@@ -243,7 +243,7 @@ def child(what: str, url: str, year: int | None, out: Path) -> None:
 
 def read_everything(url: str, year: int | None) -> int:
     """The baseline: decode every event of the year's grants and their lists, and do nothing with them."""
-    from audit.report import applications  # noqa: PLC0415
+    from audit.check import applications  # noqa: PLC0415
     from domain.grant import grant_id  # noqa: PLC0415
 
     count = 0

@@ -11,7 +11,7 @@ Money stays `Money` (integer fen) until a format renders it; rates are exact fra
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -277,7 +277,7 @@ def _events(ledger: GrantLedger, aggregate_id: UUID) -> Iterable[Any]:
     return cast("Iterable[Any]", ledger.repository.event_store.get(aggregate_id))
 
 
-def _groups(dimension: str, grants: list[GrantFigures], key_of: Any) -> list[GroupFigures]:  # noqa: ANN401
+def _groups(dimension: str, grants: list[GrantFigures], key_of: Callable[[GrantFigures], str]) -> list[GroupFigures]:
     groups: dict[str, GroupFigures] = {}
     for grant in grants:
         key = key_of(grant)

@@ -45,6 +45,8 @@ def test_finance_records_a_return_and_the_auditor_reports_it(stack_env: dict[str
         env, "--actor", "财务", "return", GRANT, "--amount", "50000", *back
     )
 
+    assert "700,000.00 in 1 tranche(s), 50,000.00 returned (退回)" in ok(env, "status", GRANT)
+
     page = ok(env, "audit", "timeline", GRANT, "--format", "html")
     assert page.startswith("<!DOCTYPE html>")
     assert "FundsReturned" in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ class Page(Chromium):
         return float(self.evaluate(f"document.getElementById('{element_id}').getBBox().height"))
 
     def pdf(self) -> bytes:
-        data = self._call("Page.printToPDF", session=True, landscape=True, printBackground=True)["data"]
+        data = self._call("Page.printToPDF", session=True, preferCSSPageSize=True, printBackground=True)["data"]
         return base64.b64decode(data)
 
 
@@ -89,19 +90,23 @@ def test_the_report_draws_its_charts_and_shows_the_ledger_s_totals(
     assert browser.evaluate("document.getElementById('total-rate').innerText") == "78.95%"
 
 
-def test_the_report_prints_on_landscape_pages_with_table_headers_repeated(
+def test_the_report_prints_on_a4_landscape_with_charts_and_rows_kept_whole(
     scenario_ledger: GrantLedger, browser: Page, tmp_path: Path
 ) -> None:
     page = tmp_path / "report.html"
     page.write_text(report_page(build_report(scenario_ledger, YEAR), GENERATED_AT), encoding="utf-8")
     browser.open(page.as_uri(), until="审计发现")
+    assert browser.evaluate("getComputedStyle(document.querySelector('figure')).breakInside") == "auto"
     browser._call("Emulation.setEmulatedMedia", session=True, media="print")
     try:
-        assert browser.evaluate("getComputedStyle(document.querySelector('thead')).display") == "table-header-group"
         assert browser.evaluate("getComputedStyle(document.querySelector('figure')).breakInside") == "avoid"
+        assert browser.evaluate("getComputedStyle(document.querySelector('tbody tr')).breakInside") == "avoid"
+        assert browser.evaluate("getComputedStyle(document.querySelector('.charts')).display") == "block"
     finally:
         browser._call("Emulation.setEmulatedMedia", session=True, media="")
-    assert browser.pdf().startswith(b"%PDF")
+    pdf = browser.pdf()
+    assert pdf.startswith(b"%PDF")
+    assert set(re.findall(rb"/MediaBox \[0 0 (\d+)", pdf)) == {b"841"}, "every page A4 landscape (841.9 x 595 pt)"
 
 
 def test_a_timeline_page_lists_every_event_with_its_running_totals(

@@ -41,6 +41,7 @@ bench: setup
 	$(BIN)/python bench/append_overhead.py
 	$(BIN)/python bench/verify_speed.py $(if $(FULL),,--quick)
 	$(BIN)/python bench/lifecycle.py
+	$(BIN)/python bench/audit_scale.py $(if $(FULL),--years 10,)
 
 up: setup
 	$(BIN)/grants up

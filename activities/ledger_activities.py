@@ -28,6 +28,7 @@ from domain.commands import (
     RecordMajorChange,
     RecordMissedDeadline,
     RecordNotice,
+    RecordReturn,
     RejectApplication,
     ResolveObjection,
     StartPublicity,
@@ -70,6 +71,10 @@ class LedgerActivities:
 
     @activity.defn
     def record_disbursement(self, command: RecordDisbursement) -> GrantState:
+        return self._record(command)
+
+    @activity.defn
+    def record_return(self, command: RecordReturn) -> GrantState:
         return self._record(command)
 
     @activity.defn
@@ -135,6 +140,7 @@ class LedgerActivities:
             self.record_notice,
             self.acknowledge_notice,
             self.record_disbursement,
+            self.record_return,
             self.start_publicity,
             self.conclude_publicity,
             self.record_major_change,

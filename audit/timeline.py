@@ -23,6 +23,7 @@ class TimelineEntry:
     stage: str  # after the event
     appropriated: str  # running totals after the event, in yuan
     disbursed: str
+    returned: str
     decision: str  # the collective decision it rests on, if any
     hash: str  # the record's hash in the chain (first 16 hex digits)
     details: str
@@ -50,6 +51,7 @@ def timeline(ledger: GrantLedger, grant_no: str) -> list[TimelineEntry]:
                 stage=str(state.stage),
                 appropriated=state.appropriated.yuan(),
                 disbursed=state.disbursed.yuan(),
+                returned=state.returned.yuan(),
                 decision=str(facts.get("decision_ref", "")),
                 hash=hashes.get(state.version, b"").hex()[:16],
                 details=describe({k: v for k, v in facts.items() if k not in _INTERNAL}),

@@ -1,18 +1,22 @@
-"""Auditors' commands: `grants audit verify|check|timeline|state|reconcile`, `ledger checkpoint`, `import-history`."""
+"""Auditors' commands: `grants audit verify|check|timeline|report|state|reconcile`, `ledger checkpoint`,
+`import-history`."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import time
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
 
 from audit.check import VIOLATION, check_ledger
 from audit.reconcile import DIFFERENT, GrantReconciliation, reconcile, summary_line
+from audit.report import build_report
+from audit.report_text import as_json, markdown
 from audit.timeline import state_as_of, timeline
+from audit.timeline_html import timeline_page
 from audit.verify import VerifyReport, verify_grant, verify_ledger
 from cli.errors import fail, refusals_fail
 from cli.render import status_block, table
@@ -36,6 +40,7 @@ from ledger.read_models import opened_read_models
 from worker import connect
 
 VERIFICATION_FAILED = 1
+REPORT_FORMATS = ("md", "html", "json", "xlsx")
 
 
 @click.group()
@@ -116,7 +121,7 @@ def check(settings: Settings, grant_no: str | None, fiscal_year: int | None, out
 
 @audit.command("timeline")
 @click.argument("grant_no")
-@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "output", type=click.Choice(["text", "json", "html"]), default="text", show_default=True)
 @click.pass_obj
 def show_timeline(settings: Settings, grant_no: str, output: str) -> None:
     """Every event with time, actor, stage, running totals, the decision it rests on, and its hash."""
@@ -125,12 +130,62 @@ def show_timeline(settings: Settings, grant_no: str, output: str) -> None:
     if output == "json":
         click.echo(json.dumps([entry.as_dict() for entry in entries], ensure_ascii=False, indent=2))
         return
-    headers = ["#", "time (Asia/Shanghai)", "event", "actor", "stage", "appropriated", "disbursed", "decision", "hash"]
+    if output == "html":
+        click.echo(timeline_page(grant_no, entries, datetime.now(UTC)), nl=False)
+        return
+    headers = [
+        "#",
+        "time (Asia/Shanghai)",
+        "event",
+        "actor",
+        "stage",
+        "appropriated",
+        "disbursed",
+        "returned",
+        "decision",
+        "hash",
+    ]
     rows = [
-        [str(e.version), e.time, e.event, e.actor, e.stage, e.appropriated, e.disbursed, e.decision, e.hash]
+        [str(e.version), e.time, e.event, e.actor, e.stage, e.appropriated, e.disbursed, e.returned, e.decision, e.hash]
         for e in entries
     ]
-    click.echo(table(headers, rows, right=[0, 5, 6]))
+    click.echo(table(headers, rows, right=[0, 5, 6, 7]))
+
+
+@audit.command()
+@click.option("--year", "fiscal_year", required=True, type=int, help="The fiscal year reported on.")
+@click.option("--region", help="Only the grants of one region (GB/T 2260 code, e.g. 430100).")
+@click.option("--format", "output", type=click.Choice(REPORT_FORMATS), required=True)
+@click.option(
+    "--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Write it here."
+)
+@click.pass_obj
+def report(settings: Settings, fiscal_year: int, region: str | None, output: str, out_file: Path) -> None:
+    """The evaluation report (绩效评价) of a year: every grant's figures and findings, summed per region and program."""
+    with refusals_fail(), open_ledger(settings.ledger_url) as ledger:
+        rules = load_rules(settings.rules_file).fund_rules
+        figures = build_report(ledger, fiscal_year, region, rules)
+    made = datetime.now(UTC)
+    # matplotlib and openpyxl take about a second to import: only the formats that need them load them.
+    try:
+        if output == "xlsx":
+            from audit.report_xlsx import write_workbook  # noqa: PLC0415
+
+            write_workbook(figures, out_file, made)
+        elif output == "html":
+            from audit.report_html import report_page  # noqa: PLC0415
+
+            out_file.write_text(report_page(figures, made), encoding="utf-8")
+        else:
+            out_file.write_text((markdown if output == "md" else as_json)(figures, made), encoding="utf-8")
+    except OSError as error:
+        fail(f"cannot write the report to {out_file}: {error.strerror}. Fix: name a file in a folder you can write to")
+    total = figures.total
+    click.echo(
+        f"evaluation report of {figures.scope}: {total.grants} grant(s), {total.net_disbursed.yuan()} of "
+        f"{total.appropriated.yuan()} yuan disbursed net of returns, {len(figures.findings)} finding(s); "
+        f"written to {out_file}"
+    )
 
 
 @audit.command("state")

@@ -48,6 +48,7 @@ from domain.commands import (
     RecordEvaluation,
     RecordMajorChange,
     RecordNotice,
+    RecordReturn,
     RejectApplication,
     ResolveObjection,
     StartPublicity,
@@ -320,6 +321,32 @@ def disburse(
             decision_ref=decision_ref,
         ),
         f"disbursement of {amount.yuan()} yuan recorded",
+    )
+
+
+@grants.command("return")
+@click.argument("grant_no")
+@click.option("--amount", required=True, type=YUAN, help="The amount paid back, in yuan.")
+@click.option("--returned-on", required=True, type=DATE)
+@click.option("--reason", required=True, help="Why it comes back (e.g. 项目结余, 对象不符合条件).")
+@click.option("--document-no", required=True, help="The finance document it came back with (缴款书, 退款凭证).")
+@click.pass_context
+def return_funds(
+    ctx: click.Context, grant_no: str, amount: Money, returned_on: date, reason: str, document_no: str
+) -> None:
+    """Record money paid back (退回) by the finance department: an event of its own, never an edit."""
+    execute(
+        ctx,
+        grant_no,
+        lambda actor: RecordReturn(
+            grant_no=grant_no,
+            actor=actor,
+            amount=amount,
+            returned_on=returned_on,
+            reason=reason,
+            document_no=document_no,
+        ),
+        f"return of {amount.yuan()} yuan recorded",
     )
 
 

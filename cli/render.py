@@ -51,7 +51,7 @@ def status_block(state: GrantState, workflow: str) -> str:
         ("requested", application.requested.yuan()),
         ("approved", state.approved.yuan() if state.approved else "-"),
         ("appropriated", f"{state.appropriated.yuan()} ({state.notice_no or 'no notice yet'})"),
-        ("disbursed", f"{state.disbursed.yuan()} in {state.tranches} tranche(s)"),
+        ("disbursed", f"{state.disbursed.yuan()} in {state.tranches} tranche(s)" + _returned(state)),
         ("objections", ", ".join(_objection(o) for o in state.objections) or "-"),
         ("missed", ", ".join(f"{m.kind} (due {m.due_at:%Y-%m-%d})" for m in state.missed_deadlines) or "-"),
         ("evaluation", f"{state.score} {state.rating}" if state.score else "-"),
@@ -107,3 +107,7 @@ def publication(state: GrantState, people: list[Beneficiary]) -> str:
     if rows:
         lines += ["", table(["姓名", "乡镇", "身份证号", "金额"], rows, right=[3])]
     return "\n".join(lines)
+
+
+def _returned(state: GrantState) -> str:
+    return f", {state.returned.yuan()} returned (退回)" if state.returned.is_positive else ""

@@ -145,6 +145,21 @@ class RecordDisbursement(GrantCommand):
 
 
 @dataclass(frozen=True, kw_only=True)
+class RecordReturn(GrantCommand):
+    """Money the recipient paid back (退回), by the finance department's document: an event, never an edit."""
+
+    amount: Money
+    returned_on: date
+    reason: str
+    document_no: str  # the finance document (缴款书, 退款凭证) the money came back with
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require_text(self, "reason", "document_no")
+        _require_positive("returned amount", self.amount)
+
+
+@dataclass(frozen=True, kw_only=True)
 class StartPublicity(GrantCommand):
     """挂牌公示: the project is posted from `starts_on` to `ends_on` inclusive."""
 

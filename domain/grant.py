@@ -23,6 +23,7 @@ from domain.commands import (
     RecordMajorChange,
     RecordMissedDeadline,
     RecordNotice,
+    RecordReturn,
     RejectApplication,
     ResolveObjection,
     StartPublicity,
@@ -137,6 +138,10 @@ class Grant(Aggregate):
                     actor,
                     command_id,
                 )
+            case RecordReturn():
+                self._funds_returned(
+                    command.amount, command.returned_on, command.reason, command.document_no, actor, command_id
+                )
             case StartPublicity():
                 self._publicity_started(command.starts_on, command.ends_on, command.place, actor, command_id)
             case ConcludePublicity():
@@ -220,6 +225,12 @@ class Grant(Aggregate):
             payments=(*self._state.payments, Payment(amount, paid_on, payee, decision_ref)),
             disbursers=tuple(dict.fromkeys((*self._state.disbursers, actor))),
         )
+
+    @event("FundsReturned")
+    def _funds_returned(
+        self, amount: Money, returned_on: date, reason: str, document_no: str, actor: str, command_id: str
+    ) -> None:
+        self._advance(command_id, returned=self._state.returned + amount)
 
     @event("PublicityStarted")
     def _publicity_started(self, starts_on: date, ends_on: date, place: str, actor: str, command_id: str) -> None:

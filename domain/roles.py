@@ -21,6 +21,7 @@ from domain.commands import (
     RecordMajorChange,
     RecordMissedDeadline,
     RecordNotice,
+    RecordReturn,
     RejectApplication,
     ResolveObjection,
     StartPublicity,
@@ -34,7 +35,7 @@ from domain.personal import PayBeneficiary, RegisterBeneficiaries
 class Role(StrEnum):
     OFFICER = "officer"  # 项目经办人: submits applications, runs publicity, records changes, closes the grant
     APPROVER = "approver"  # 审批人: approves or rejects applications
-    FINANCE = "finance"  # 财务: issues the appropriation notice and pays the tranches
+    FINANCE = "finance"  # 财务: issues the appropriation notice, pays the tranches, books money returned
     RECIPIENT = "recipient"  # 项目承担单位: acknowledges the notice, submits the final report
     AUDITOR = "auditor"  # 审计 / 绩效评价: records the evaluation; otherwise reads everything and changes nothing
     OPERATOR = "operator"  # 运维: watches workflows; records no step
@@ -54,7 +55,7 @@ MAY_ISSUE: dict[Role, frozenset[type[GrantCommand]]] = {
         }
     ),
     Role.APPROVER: frozenset({ApproveApplication, RejectApplication}),
-    Role.FINANCE: frozenset({RecordNotice, RecordDisbursement, PayBeneficiary}),
+    Role.FINANCE: frozenset({RecordNotice, RecordDisbursement, RecordReturn, PayBeneficiary}),
     Role.RECIPIENT: frozenset({AcknowledgeNotice, SubmitFinalReport}),
     Role.AUDITOR: frozenset({RecordEvaluation}),
     Role.OPERATOR: frozenset(),

@@ -23,6 +23,7 @@ from domain.commands import (
     RecordMajorChange,
     RecordMissedDeadline,
     RecordNotice,
+    RecordReturn,
     RejectApplication,
     ResolveObjection,
     StartPublicity,
@@ -48,7 +49,7 @@ from domain.oversight import (
 from domain.publicity import check_publicity
 from domain.stages import Rating, Stage
 from domain.state import GrantState
-from domain.values import Points
+from domain.values import Money, Points
 
 
 def rating_for(score: Points) -> Rating:
@@ -155,6 +156,30 @@ def _check_disbursement(state: GrantState, command: RecordDisbursement, _: datet
         )
 
 
+# Money can come back once it has been paid out, and until the grant is closed.
+RETURN_STAGES = (Stage.DISBURSEMENT, Stage.PUBLICITY, Stage.FINAL_REPORT, Stage.AUDIT)
+
+
+def _check_return(state: GrantState, command: RecordReturn, _: datetime) -> None:
+    if state.stage not in RETURN_STAGES:
+        _out_of_order(
+            state, f"money is returned once it has been disbursed, but the grant is at the {state.stage} stage"
+        )
+    if state.tranches == 0:
+        _out_of_order(state, "nothing has been disbursed yet, so nothing can come back")
+    # After the final report, only what the report did not account as used can come back.
+    used = state.money_used or Money.zero()
+    returnable = state.net_disbursed - used
+    if command.amount > returnable:
+        used_text = f", less the {used} the final report says was used" if state.money_used else ""
+        raise AmountViolation(
+            state.grant_no,
+            f"returning {command.amount} is more than the {returnable} that can come back "
+            f"({state.disbursed} disbursed, less {state.returned} already returned{used_text})",
+            f"record a return of at most {returnable.yuan()} yuan",
+        )
+
+
 def _check_publicity_start(state: GrantState, _command: StartPublicity, _: datetime) -> None:
     _expect(state, Stage.DISBURSEMENT, "starting publicity")
     if state.tranches == 0:
@@ -177,10 +202,11 @@ def _check_final_report(state: GrantState, command: SubmitFinalReport, at: datet
     period_end = state.application.period_end
     if local_date(at) <= period_end:
         _out_of_order(state, f"the project period runs until {period_end}; a final report comes after it")
-    if command.money_used > state.disbursed:
+    if command.money_used > state.net_disbursed:
         raise AmountViolation(
             state.grant_no,
-            f"the report says {command.money_used} was used, but only {state.disbursed} was disbursed",
+            f"the report says {command.money_used} was used, but only {state.net_disbursed} was disbursed "
+            "net of returns",
             "correct the money used in the report",
         )
 
@@ -235,6 +261,7 @@ _STEP_CHECKS: dict[type[GrantCommand], Callable[[GrantState, Any, datetime], Non
     RecordNotice: _check_notice,
     AcknowledgeNotice: _check_acknowledgement,
     RecordDisbursement: _check_disbursement,
+    RecordReturn: _check_return,
     StartPublicity: _check_publicity_start,
     ConcludePublicity: _check_publicity_end,
     RaiseObjection: _check_objection,

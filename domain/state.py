@@ -51,6 +51,7 @@ class GrantState:
     appropriated: Money = field(default_factory=Money.zero)
     notice_acknowledged: bool = False
     disbursed: Money = field(default_factory=Money.zero)
+    returned: Money = field(default_factory=Money.zero)  # paid back (退回); `disbursed` stays the gross sum paid
     tranches: int = 0
     payments: tuple[Payment, ...] = ()
     publicity_ends_on: date | None = None
@@ -64,6 +65,11 @@ class GrantState:
     score: Points | None = None
     rating: Rating | None = None
     missed_deadlines: tuple[MissedDeadline, ...] = ()
+
+    @property
+    def net_disbursed(self) -> Money:
+        """Disbursed net of returns: what R2 bounds and the budget execution rate counts."""
+        return self.disbursed - self.returned
 
     def deadline_is_open(self, kind: DeadlineKind) -> bool:
         """Whether the obligation behind deadline `kind` is still to be met."""

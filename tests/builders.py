@@ -21,6 +21,7 @@ from domain.commands import (
     RecordDisbursement,
     RecordEvaluation,
     RecordNotice,
+    RecordReturn,
     RejectApplication,
     StartPublicity,
     SubmitApplication,
@@ -33,6 +34,7 @@ from domain.values import Money, Points
 GRANT_NO = "HN-2020-ZX-0036"
 REQUESTED = Money(90_000_00)  # below the large-fund and major-project thresholds: no decision needed
 HALF = Money(REQUESTED.fen // 2)
+RETURNED = Money(10_000_00)  # a surplus paid back (退回)
 PERIOD_START = date(2020, 1, 1)
 PERIOD_END = date(2020, 12, 31)
 NOTICE_NO = "湘财社指〔2020〕36号"
@@ -111,6 +113,23 @@ def disburse(
         paid_on=paid_on,
         payee="长沙市计划生育协会",
         voucher="记-2020-07-001",
+    )
+
+
+def funds_return(
+    amount: Money = RETURNED,
+    returned_on: date = date(2020, 9, 1),
+    grant_no: str = GRANT_NO,
+    command_id: str | None = None,
+) -> RecordReturn:
+    return RecordReturn(
+        grant_no=grant_no,
+        actor="finance",
+        command_id=_command_id(command_id),
+        amount=amount,
+        returned_on=returned_on,
+        reason="项目结余",
+        document_no="湘财缴〔2020〕8号",
     )
 
 

@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         RecordMajorChange,
         RecordMissedDeadline,
         RecordNotice,
+        RecordReturn,
         RejectApplication,
         ResolveObjection,
         StartPublicity,
@@ -186,6 +187,14 @@ class GrantLifecycle:
 
     @record_disbursement.validator
     def _validate_record_disbursement(self, command: RecordDisbursement) -> None:
+        self.validate(command)
+
+    @workflow.update
+    async def record_return(self, command: RecordReturn) -> GrantState:
+        return await self._record(LedgerActivities.record_return, command)
+
+    @record_return.validator
+    def _validate_record_return(self, command: RecordReturn) -> None:
         self.validate(command)
 
     @workflow.update

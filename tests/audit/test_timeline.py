@@ -11,7 +11,7 @@ from domain.errors import GrantNotFoundError
 from domain.grant import grant_id
 from domain.stages import Stage
 from ledger.application import GrantLedger
-from tests.builders import HALF, LIFECYCLE_EVENTS, REQUESTED, lifecycle, submit
+from tests.builders import HALF, LIFECYCLE_EVENTS, REQUESTED, RETURNED, funds_return, lifecycle, submit
 
 
 @pytest.fixture
@@ -29,6 +29,15 @@ def test_the_timeline_shows_every_event_with_its_running_totals_and_hash(closed:
     assert entries[-1].stage == "closed"
     records = closed.integrity.records_of(grant_id("A"))
     assert [entry.hash for entry in entries] == [record.link.hash.hex()[:16] for record in records]
+
+
+def test_the_timeline_keeps_a_running_total_of_money_returned(ledger: GrantLedger) -> None:
+    ledger.execute(submit("R"))
+    for command in [*lifecycle("R")[:5], funds_return(RETURNED, grant_no="R")]:
+        ledger.execute(command)
+    last = timeline(ledger, "R")[-1]
+    assert (last.event, last.disbursed, last.returned) == ("FundsReturned", REQUESTED.yuan(), RETURNED.yuan())
+    assert timeline(ledger, "R")[-2].returned == "0.00"
 
 
 def test_the_state_as_of_a_moment_is_the_state_after_the_last_event_recorded_by_then(closed: GrantLedger) -> None:

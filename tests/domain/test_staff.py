@@ -16,6 +16,7 @@ from domain.commands import (
     RecordEvaluation,
     RecordMajorChange,
     RecordMissedDeadline,
+    RecordReturn,
     ResolveObjection,
 )
 from domain.deadlines import DeadlineKind
@@ -241,6 +242,7 @@ def every_kind_of_step() -> list[GrantCommand]:
         RaiseObjection(**grant, raised_on=on, summary="名单有误"),
         ResolveObjection(**grant, objection_no=1, resolved_on=on, resolution="已更正"),
         RegisterBeneficiaries(**grant, beneficiaries=(beneficiary(),)),
+        RecordReturn(**grant, amount=Money(100_00), returned_on=on, reason="结余", document_no="湘财缴〔2020〕1号"),
         PayBeneficiary(
             **grant, person_id=UUID(int=1), amount=Money(1200_00), paid_on=on, channel="一卡通", card_account="6217"
         ),

@@ -89,7 +89,7 @@ class AccountError(ValueError):
 
 class SessionKind(StrEnum):
     BROWSER = "browser"  # a signed cookie, with a CSRF token for its form posts
-    TOKEN = "token"  # a bearer token for API clients (no ambient credential, so no CSRF token needed)
+    TOKEN = "token"  # noqa: S105 - a kind of session; a bearer token for API clients (no ambient credential, so no CSRF token needed)
 
 
 class SignInOutcome(StrEnum):
@@ -180,7 +180,7 @@ class AccountStore:
     def accounts(self) -> list[Account]:
         with self._engine.connect() as db:
             rows = db.execute(select(accounts_table).order_by(accounts_table.c.username)).all()
-        return [_account(row._mapping) for row in rows]
+        return [_account(row) for row in rows]
 
     def sign_in(self, username: str, password: str, now: datetime) -> SignIn:
         """Check a password; `max_failed_sign_ins` failures in a row lock the account for `lockout`."""
@@ -189,7 +189,7 @@ class AccountStore:
             if row is None:
                 self._verify(self._dummy_hash, password)
                 return SignIn(SignInOutcome.UNKNOWN_USER)
-            account = _account(row._mapping)
+            account = _account(row)
             if account.locked_until is not None and account.locked_until > now:
                 return SignIn(SignInOutcome.LOCKED, account, account.locked_until)
             where = accounts_table.c.username == username
@@ -274,8 +274,8 @@ def _engine(url: str) -> Engine:
     return create_engine(parsed)
 
 
-def _account(row: Any) -> Account:  # noqa: ANN401 - a SQLAlchemy row mapping
-    return Account(row["username"], row["display_name"], Role(row["role"]), row["locked_until"])
+def _account(row: Any) -> Account:  # noqa: ANN401 - a SQLAlchemy row of the accounts table
+    return Account(row.username, row.display_name, Role(row.role), row.locked_until)
 
 
 def _check_username(username: str) -> None:

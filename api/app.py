@@ -1,4 +1,4 @@
-"""`create_app(settings)`: the console as an ASGI app. Nothing connects at import time; Temporal at start-up."""
+"""`create_app(settings)`: the console as an ASGI app. Nothing connects at import time; Temporal on first use."""
 
 from __future__ import annotations
 
@@ -16,9 +16,6 @@ from api.console import Console, StackAccess
 from api.errors import NotSignedIn, install_handlers, refusal_response
 from api.routes import router
 from api.settings import ApiSettings, session_key
-from cli.gateway import GrantGateway
-from cli.rules_file import load_rules
-from worker import connect
 
 
 def create_app(settings: ApiSettings, *, stack: StackAccess | None = None) -> FastAPI:
@@ -32,8 +29,6 @@ def create_app(settings: ApiSettings, *, stack: StackAccess | None = None) -> Fa
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if console.stack is None:
-            console.stack = await connect_stack(settings)
         try:
             yield
         finally:
@@ -50,7 +45,9 @@ def create_app(settings: ApiSettings, *, stack: StackAccess | None = None) -> Fa
 
     async def not_signed_in(request: Request, _: Exception) -> Response:
         if request.url.path.startswith("/api/"):
-            response: Response = refusal_response(401, "not signed in. Fix: sign in (POST /api/tokens) and send the token")
+            response: Response = refusal_response(
+                401, "not signed in. Fix: sign in (POST /api/tokens) and send the token"
+            )
             response.headers["WWW-Authenticate"] = "Bearer"
             return response
         return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
@@ -59,20 +56,3 @@ def create_app(settings: ApiSettings, *, stack: StackAccess | None = None) -> Fa
     app.include_router(router())
     app.include_router(pages.router())
     return app
-
-
-async def connect_stack(settings: ApiSettings) -> StackAccess:
-    stack = settings.stack
-    rules = load_rules(stack.rules_file)
-    client = await connect(stack)
-    gateway = GrantGateway(
-        client,
-        stack.task_queue,
-        stack.ledger_url,
-        stack.command_timeout_seconds,
-        policy=rules.deadlines,
-        fund_rules=rules.fund_rules,
-    )
-    return StackAccess(client, gateway)
-
-

@@ -76,7 +76,7 @@ class Auth:
         )
 
     def principal(self, request: Request) -> Principal:
-        """The signed-in person, or NotSignedIn: no credential, a forged or stale cookie, an expired or revoked session."""
+        """The signed-in person, or NotSignedIn: no credential, a forged or stale cookie, an ended session."""
         session_id = self._session_id(request)
         session = self._store.session(session_id, datetime.now(UTC)) if session_id else None
         if session_id is None or session is None:

@@ -13,8 +13,10 @@ from api.accounts import AccountStore
 from api.auth import Auth, Principal
 from api.settings import ApiSettings
 from cli.gateway import GrantGateway, WorkerUnavailableError
+from cli.rules_file import load_rules
 from ledger.application import GrantLedger, open_ledger
 from ledger.personal_data import load_master_key
+from worker import connect
 
 
 @dataclass(frozen=True)
@@ -30,12 +32,19 @@ class Console:
     settings: ApiSettings
     accounts: AccountStore
     auth: Auth
-    stack: StackAccess | None = field(default=None)  # connected at start-up, or given (tests)
+    stack: StackAccess | None = field(default=None)  # connected when first needed, or given (tests)
 
-    def connected(self) -> StackAccess:
+    async def connected(self) -> StackAccess:
+        """The Temporal connection, made on first use: the console starts (and signs people in) without it."""
         if self.stack is None:
-            msg = "the console is not connected to Temporal yet. Fix: wait for start-up, or check GRANTS_TEMPORAL_ADDRESS"
-            raise WorkerUnavailableError(msg)
+            try:
+                self.stack = await connect_stack(self.settings)
+            except RuntimeError as error:
+                msg = (
+                    f"cannot reach Temporal at {self.settings.stack.temporal_address} ({error}). "
+                    "Fix: start the local stack (`grants up`), or point GRANTS_TEMPORAL_ADDRESS at your Temporal server"
+                )
+                raise WorkerUnavailableError(msg) from None
         return self.stack
 
     @contextmanager
@@ -45,6 +54,21 @@ class Console:
         master_key = load_master_key(stack.master_key_file) if personal_data else None
         with open_ledger(stack.ledger_url, master_key=master_key) as ledger:
             yield ledger
+
+
+async def connect_stack(settings: ApiSettings) -> StackAccess:
+    stack = settings.stack
+    rules = load_rules(stack.rules_file)
+    client = await connect(stack)
+    gateway = GrantGateway(
+        client,
+        stack.task_queue,
+        stack.ledger_url,
+        stack.command_timeout_seconds,
+        policy=rules.deadlines,
+        fund_rules=rules.fund_rules,
+    )
+    return StackAccess(client, gateway)
 
 
 def console_of(request: Request) -> Console:

@@ -275,5 +275,3 @@ def _field_errors(invalid: ValidationError) -> dict[str, str]:
 def _local(target: str) -> str:
     """Only a path on this site is a place to go after sign-in (no open redirect)."""
     return target if target.startswith("/") and not target.startswith("//") else "/grants"
-
-

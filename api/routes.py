@@ -57,7 +57,7 @@ class SignInInput(BaseModel):
 
 class TokenOut(BaseModel):
     token: str
-    token_type: Literal["bearer"] = "bearer"
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth 2 token type, not a secret
     expires_at: datetime
     username: str
     role: Role
@@ -73,7 +73,10 @@ class AccountOut(BaseModel):
 def sign_in_refusal(attempt: SignIn) -> tuple[int, str]:
     if attempt.outcome is SignInOutcome.LOCKED and attempt.locked_until:
         until = attempt.locked_until.astimezone(UTC).isoformat(timespec="minutes")
-        return 423, f"too many failed sign-ins: the account is locked until {until} (UTC). Fix: wait, or ask for a reset"
+        return (
+            423,
+            f"too many failed sign-ins: the account is locked until {until} (UTC). Fix: wait, or ask for a reset",
+        )
     return 401, "wrong username or password"
 
 
@@ -109,14 +112,14 @@ def router() -> APIRouter:  # noqa: C901, PLR0915 - one place that lists the API
         )
 
     @api.get("/grants", tags=["grants"])
-    def list_grants(  # noqa: PLR0913 - one parameter per filter
+    def list_grants(  # noqa: PLR0913, PLR0917 - one query parameter per filter
         request: Request,
         _: Reader,
         stage: Stage | None = None,
         region: Annotated[str | None, Query(max_length=6, pattern=r"^\d{1,6}$")] = None,
         program: Annotated[str | None, Query(max_length=100)] = None,
         year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-        overdue: bool | None = None,
+        overdue: bool | None = None,  # noqa: FBT001 - a query parameter
     ) -> list[GrantOut]:
         """Every grant in the ledger, filtered by stage, region (a code prefix), program, fiscal year, overdue."""
         chosen = GrantFilter(str(stage) if stage else None, region, program, year, overdue)
@@ -177,7 +180,9 @@ def router() -> APIRouter:  # noqa: C901, PLR0915 - one place that lists the API
         request: Request,
         grant_no: GrantNo,
         principal: Actor,
-        file: Annotated[UploadFile, File(description="CSV (UTF-8): name,id_number,card_account,category,township,amount")],
+        file: Annotated[
+            UploadFile, File(description="CSV (UTF-8): name,id_number,card_account,category,township,amount")
+        ],
         pay_by: Annotated[date | None, Form(description="the list's deadline for paying the people on it (R7)")] = None,
     ) -> dict[str, int]:
         """Register the people of a CSV file on the grant's list; any bad row refuses the whole file."""
@@ -232,7 +237,7 @@ def router() -> APIRouter:  # noqa: C901, PLR0915 - one place that lists the API
     ) -> list[dict[str, Any]]:
         """`grants stuck`: grants overdue or waiting on a failing ledger step."""
         console = console_of(request)
-        client = console.connected().client
+        client = (await console.connected()).client
         found = await find_stuck(
             client, console.settings.stack.ui_url, timedelta(minutes=older_than_minutes), datetime.now(UTC)
         )
@@ -256,7 +261,8 @@ class DecisionItemInput(BaseModel):
     amount: Annotated[str | None, Field(max_length=32, description="yuan; the most this decision authorises")] = None
     description: Annotated[str, Field(max_length=500)] = ""
     votes: Annotated[
-        list[tuple[str, str]], Field(min_length=1, max_length=100, description="[member, for|against|abstain], chair last")
+        list[tuple[str, str]],
+        Field(min_length=1, max_length=100, description="[member, for|against|abstain], chair last"),
     ]
 
 
@@ -300,7 +306,7 @@ class DecisionInput(BaseModel):
 async def send_step(request: Request, step: Step, grant_no: str, body: StepInput, principal: Principal) -> GrantOut:
     require_role(principal, step.command, grant_no)
     command: GrantCommand = body.command(grant_no, principal.actor)
-    gateway = console_of(request).connected().gateway
+    gateway = (await console_of(request).connected()).gateway
     if isinstance(command, SubmitApplication):
         state = await gateway.submit(command)
     else:

@@ -49,8 +49,10 @@ def default_accounts_url(stack: Settings) -> str:
     """
     ledger = make_url(stack.ledger_url)
     if ledger.get_backend_name() == "postgresql":
-        return ledger.set(drivername="postgresql+psycopg").difference_update_query(["schema"]).render_as_string(
-            hide_password=False
+        return (
+            ledger.set(drivername="postgresql+psycopg")
+            .difference_update_query(["schema"])
+            .render_as_string(hide_password=False)
         )
     return f"sqlite:///{stack.data_dir / 'accounts.sqlite'}"
 

@@ -65,7 +65,9 @@ Yuan = Annotated[
     Field(max_length=32, description="yuan, to the fen: 1200000.00", examples=["1200000.00"]),
     AfterValidator(_positive_yuan),
 ]
-YuanOrZero = Annotated[str, Field(max_length=32, description="yuan, to the fen", examples=["0.00"]), AfterValidator(_yuan)]
+YuanOrZero = Annotated[
+    str, Field(max_length=32, description="yuan, to the fen", examples=["0.00"]), AfterValidator(_yuan)
+]
 Score = Annotated[
     str, Field(max_length=8, description="0 to 100, one decimal at most", examples=["92.5"]), AfterValidator(_points)
 ]

@@ -20,6 +20,7 @@ import click
 
 from audit.history import history_rows
 from cli import demo as demo_scenario
+from cli.account_commands import accounts
 from cli.audit_commands import audit, import_history, ledger_group
 from cli.decision_commands import decision
 from cli.errors import USAGE_ERROR, fail, refusals_fail
@@ -30,6 +31,7 @@ from cli.params import DATE, POINTS, YUAN
 from cli.personal_data_commands import beneficiaries, erase_person
 from cli.render import grants_table, history_table, publication, result_line, status_block
 from cli.rules_file import load_rules
+from cli.serve_commands import serve
 from cli.settings import Settings
 from cli.stack import run_stack, start_detached, stop_detached
 from domain.commands import (
@@ -499,6 +501,8 @@ grants.add_command(beneficiaries)
 grants.add_command(decision)
 grants.add_command(erase_person)
 grants.add_command(stuck)
+grants.add_command(accounts)
+grants.add_command(serve)
 
 
 def main() -> NoReturn:

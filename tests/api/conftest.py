@@ -23,7 +23,7 @@ from domain.roles import Role
 from ledger.checkpoints import ensure_signing_key
 from ledger.personal_data import ensure_master_key
 
-PASSWORD = "correct horse battery"
+PASSWORD = "correct horse battery"  # noqa: S105 - the test accounts' password
 ACCOUNTS = {
     "wang.officer": Role.OFFICER,
     "li.approver": Role.APPROVER,

@@ -19,7 +19,16 @@ async def test_each_role_records_its_step_and_the_ledger_names_the_signed_in_act
     assert applied.json()["stage"] == "application"
     steps = [
         (approver, "approve", {"approved": "200000.00", "opinion": "同意"}),
-        (finance, "notice", {"document_no": "湘财社指〔2020〕36号", "issuer": "湖南省财政厅", "issued_on": "2020-03-01", "amount": "200,000.00"}),
+        (
+            finance,
+            "notice",
+            {
+                "document_no": "湘财社指〔2020〕36号",
+                "issuer": "湖南省财政厅",
+                "issued_on": "2020-03-01",
+                "amount": "200,000.00",
+            },
+        ),
         (recipient, "acknowledge", {}),
         (finance, "disburse", {"amount": "50000.00", "paid_on": "2020-04-01", "payee": "长沙市计生协"}),
     ]
@@ -65,7 +74,12 @@ async def test_a_large_payment_without_a_collective_decision_is_refused_as_r3(ht
     finance, recipient = await bearer(http, "zhao.finance"), await bearer(http, "chen.recipient")
     await http.post("/api/grants", json=application(grant_no), headers=officer)
     await http.post(f"/api/grants/{grant_no}/approve", json={"approved": "200000.00"}, headers=approver)
-    notice = {"document_no": "湘财社指〔2020〕1号", "issuer": "湖南省财政厅", "issued_on": "2020-03-01", "amount": "200000"}
+    notice = {
+        "document_no": "湘财社指〔2020〕1号",
+        "issuer": "湖南省财政厅",
+        "issued_on": "2020-03-01",
+        "amount": "200000",
+    }
     await http.post(f"/api/grants/{grant_no}/notice", json=notice, headers=finance)
     await http.post(f"/api/grants/{grant_no}/acknowledge", json={}, headers=recipient)
 

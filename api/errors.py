@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from cli.gateway import WorkerUnavailableError
 from cli.rules_file import RulesFileError
 from domain.errors import GrantError, GrantNotFoundError, GrantRuleViolation, InvalidInputError
+from ledger.checkpoints import CheckpointFileError
 from ledger.personal_data import MasterKeyError
 from ledger.settings import LedgerURLError
 
@@ -72,5 +73,5 @@ def install_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(GrantError, grant_error)
     app.add_exception_handler(Forbidden, forbidden)
-    for kind in (WorkerUnavailableError, MasterKeyError, LedgerURLError, RulesFileError):
+    for kind in (WorkerUnavailableError, MasterKeyError, LedgerURLError, RulesFileError, CheckpointFileError):
         app.add_exception_handler(kind, unavailable)

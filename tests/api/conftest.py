@@ -6,7 +6,9 @@ The app is served in the test's own event loop (httpx's ASGI transport), where t
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+import shutil
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -14,6 +16,7 @@ import pytest
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from api.accounts import AccountStore
 from api.app import create_app
 from api.console import Console, StackAccess
 from api.settings import ApiSettings
@@ -34,15 +37,28 @@ ACCOUNTS = {
 BASE_URL = "http://console.test"
 
 
+@pytest.fixture(scope="session")
+def accounts_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test accounts, hashed once per session (argon2 is slow on purpose); each test gets a copy."""
+    path = tmp_path_factory.mktemp("accounts") / "accounts.sqlite"
+    store = AccountStore(f"sqlite:///{path}", max_failed_sign_ins=3, lockout=timedelta(minutes=15))
+    for username, role in ACCOUNTS.items():
+        store.add(username, username.split(".")[0].title(), role, PASSWORD)
+    store.close()
+    return path
+
+
 @pytest.fixture
-def console_settings(tmp_path: Path, ledger_url: str) -> ApiSettings:
+def console_settings(tmp_path: Path, ledger_url: str, accounts_file: Path) -> ApiSettings:
     data_dir = tmp_path / "var"
     stack = replace(Settings.from_env({"GRANTS_DATA_DIR": str(data_dir)}), ledger_url=ledger_url)
     ensure_signing_key(stack.signing_key_file)
     ensure_master_key(stack.master_key_file)
+    accounts = shutil.copy(accounts_file, tmp_path / "accounts.sqlite")
     return replace(
         ApiSettings.from_env({"GRANTS_DATA_DIR": str(data_dir)}),
         stack=stack,
+        accounts_url=f"sqlite:///{accounts}",
         max_failed_sign_ins=3,
         lockout_minutes=15,
     )
@@ -52,8 +68,6 @@ def console_settings(tmp_path: Path, ledger_url: str) -> ApiSettings:
 def app(console_settings: ApiSettings, client: Client, gateway: GrantGateway) -> Iterator[FastAPI]:
     app = create_app(console_settings, stack=StackAccess(client, gateway))
     console: Console = app.state.console
-    for username, role in ACCOUNTS.items():
-        console.accounts.add(username, username.split(".")[0].title(), role, PASSWORD)
     yield app
     console.accounts.close()
 

@@ -5,8 +5,8 @@ The app is served in the test's own event loop (httpx's ASGI transport), where t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 import shutil
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path

@@ -37,14 +37,14 @@ def exercise(app: FastAPI, headers: dict[str, str]) -> Counter[int]:
             suppress_health_check=list(HealthCheck),
         )
         @given(case=operation.as_strategy())
-        def check(case: Any) -> None:  # noqa: ANN401 - a schemathesis Case
+        def check(case: Any) -> None:
             response = case.call(headers=headers)
             statuses[response.status_code] += 1
             case.validate_response(response, checks=[not_a_server_error])
             if response.status_code >= 400 and response.status_code != 422:
                 body = response.json()
-                assert isinstance(body["detail"], str), f"{operation.label}: {body}"
-                assert body["detail"], f"{operation.label}: an empty refusal"
+                assert isinstance(body["detail"], str), f"{case.operation.label}: {body}"
+                assert body["detail"], f"{case.operation.label}: an empty refusal"
 
         check()
     return statuses

@@ -138,15 +138,19 @@ def beneficiaries_from_csv(grant_no: str, source: str, text: str, vault: Persona
 
     Shared by `grants beneficiaries register` and the console's upload.
     """
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [column for column in COLUMNS if column not in (reader.fieldnames or [])]
-    if missing:
-        msg = (
-            f"grant {grant_no}: {source}: missing column(s) {', '.join(missing)}; the header must be "
-            f"{','.join(COLUMNS)}. Fix: correct the header; nothing was registered"
-        )
-        raise InvalidInputError(msg)
-    rows = [ListRow(line, row) for line, row in enumerate(reader, start=2)]
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        missing = [column for column in COLUMNS if column not in (reader.fieldnames or [])]
+        if missing:
+            msg = (
+                f"grant {grant_no}: {source}: missing column(s) {', '.join(missing)}; the header must be "
+                f"{','.join(COLUMNS)}. Fix: correct the header; nothing was registered"
+            )
+            raise InvalidInputError(msg)
+        rows = [ListRow(line, row) for line, row in enumerate(reader, start=2)]
+    except csv.Error as error:
+        msg = f"grant {grant_no}: {source}: unreadable CSV ({error}). Fix: save it as CSV; nothing was registered"
+        raise InvalidInputError(msg) from None
     people, problems = [], []
     for row in rows:
         values = {key: (value or "").strip() for key, value in row.values.items() if key}

@@ -6,13 +6,14 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from cli.main import grants
+from cli.account_commands import accounts
 
 
 def run(tmp_path: Path, *args: str, typed_in: str | None = None) -> tuple[int, str]:
+    """The `accounts` group itself: the `grants` group would configure logging for the rest of the session."""
     env = {"GRANTS_DATA_DIR": str(tmp_path / "var")}
     typed = f"{typed_in}\n{typed_in}\n" if typed_in is not None else None
-    result = CliRunner().invoke(grants, ["accounts", *args], env=env, input=typed)
+    result = CliRunner().invoke(accounts, list(args), env=env, input=typed)
     return result.exit_code, result.output
 
 

@@ -6,6 +6,8 @@ a bad field is shown beside the field, a refusal (rule, role) above the form, an
 
 from __future__ import annotations
 
+import hmac
+import secrets
 import typing
 from datetime import date
 from pathlib import Path
@@ -36,6 +38,9 @@ from domain.stages import Stage
 from ledger.checkpoints import CheckpointFileError
 
 log = structlog.get_logger("api.pages")
+SIGN_IN_COOKIE = (
+    "grants_signin"  # the sign-in form's CSRF token: a forged post would sign the victim in as someone else
+)
 STAGE_BAR = (
     Stage.APPLICATION,
     Stage.APPROPRIATION,
@@ -80,20 +85,24 @@ def router() -> APIRouter:  # noqa: C901, PLR0915 - one place that lists the pag
 
     @pages.get("/signin")
     def sign_in_page(request: Request, next: str = "/grants") -> Response:
-        return render(request, "signin.html", {"next": _local(next), "error": None})
+        return _sign_in_form(request, _local(next), None)
 
     @pages.post("/signin")
     async def sign_in(request: Request) -> Response:
         form = await request.form()
         username, password = str(form.get("username", "")), str(form.get("password", ""))
         target = _local(str(form.get("next", "/grants")))
+        sent, expected = str(form.get(CSRF_FIELD, "")), request.cookies.get(SIGN_IN_COOKIE, "")
+        if not sent or not hmac.compare_digest(sent, expected):
+            log.warning("csrf_refused", username=username, path=request.url.path)
+            return _sign_in_form(request, target, "the sign-in form has expired; please sign in again", 403)
         opened = console_of(request).auth.sign_in(username, password, SessionKind.BROWSER)
         if isinstance(opened, SignIn):
             w = words(language(request))
             error = w["wrong_password"]
             if opened.outcome is SignInOutcome.LOCKED and opened.locked_until:
                 error = f"{w['locked']} {opened.locked_until.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
-            return render(request, "signin.html", {"next": target, "error": error, "username": username}, 401)
+            return _sign_in_form(request, target, error, 401, username)
         response = RedirectResponse(target, status_code=303)
         console_of(request).auth.set_cookie(response, opened[0])
         return response
@@ -196,6 +205,15 @@ def router() -> APIRouter:  # noqa: C901, PLR0915 - one place that lists the pag
         )
 
     return pages
+
+
+def _sign_in_form(request: Request, target: str, error: str | None, status: int = 200, username: str = "") -> Response:
+    """The sign-in form, with a fresh token in a cookie and in the form (no session yet: a double-submitted token)."""
+    token = secrets.token_urlsafe(32)
+    context = {"next": target, "error": error, "username": username, "sign_in_token": token}
+    page = render(request, "signin.html", context, status)
+    page.set_cookie(SIGN_IN_COOKIE, token, max_age=3600, httponly=True, samesite="lax", path="/signin")
+    return page
 
 
 async def _submitted(request: Request, step: Step, grant_no: str) -> Response:

@@ -18,9 +18,17 @@ from tests.workflows.support import new_grant_no
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+async def post_sign_in(http: httpx.AsyncClient, form: dict[str, str]) -> httpx.Response:
+    """Post the sign-in form as a browser does: with the token the form page set (cookie and hidden field)."""
+    page = await http.get("/signin")
+    match = CSRF_INPUT.search(page.text)
+    assert match, "the sign-in form carries its token"
+    return await http.post("/signin", data={**form, "csrf_token": match.group(1)})
+
+
 async def browser_sign_in(http: httpx.AsyncClient, username: str) -> str:
     """Sign in through the page; returns the session's CSRF token as a page shows it."""
-    response = await http.post("/signin", data={"username": username, "password": PASSWORD, "next": "/grants"})
+    response = await post_sign_in(http, {"username": username, "password": PASSWORD, "next": "/grants"})
     assert response.status_code == 303, response.text
     assert COOKIE in http.cookies
     page = await http.get("/grants")
@@ -145,7 +153,7 @@ async def test_passwords_are_stored_as_argon2id_with_rfc_9106_parameters(app: Fa
 
 async def test_signing_in_is_logged_and_the_cookie_is_httponly_and_samesite(http: httpx.AsyncClient) -> None:
     with capture_logs() as logs:
-        response = await http.post("/signin", data={"username": "sun.auditor", "password": PASSWORD, "next": "//evil"})
+        response = await post_sign_in(http, {"username": "sun.auditor", "password": PASSWORD, "next": "//evil"})
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie
     assert "samesite=lax" in cookie
@@ -154,3 +162,11 @@ async def test_signing_in_is_logged_and_the_cookie_is_httponly_and_samesite(http
     assert {"event": "signed_in", "username": "sun.auditor", "role": "auditor", "kind": "browser"}.items() <= logs[
         0
     ].items()
+
+
+async def test_a_sign_in_post_without_the_forms_token_is_refused(http: httpx.AsyncClient) -> None:
+    """Login CSRF: a page elsewhere cannot sign the victim's browser in as someone else."""
+    forged = await http.post("/signin", data={"username": "sun.auditor", "password": PASSWORD})
+
+    assert forged.status_code == 403
+    assert COOKIE not in http.cookies

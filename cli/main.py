@@ -21,6 +21,7 @@ import click
 
 from audit.history import history_rows
 from cli import demo as demo_scenario
+from cli.account_commands import accounts
 from cli.audit_commands import audit, import_history, ledger_group
 from cli.config_commands import config_group, ledger_init
 from cli.decision_commands import decision
@@ -32,6 +33,7 @@ from cli.params import DATE, POINTS, YUAN
 from cli.personal_data_commands import beneficiaries, erase_person
 from cli.render import grants_table, history_table, publication, result_line, status_block
 from cli.rules_file import load_rules
+from cli.serve_commands import serve
 from cli.settings import Settings
 from cli.stack import run_stack, start_detached, stop_detached
 from cli.staff_commands import staff
@@ -577,6 +579,8 @@ grants.add_command(decision)
 grants.add_command(erase_person)
 grants.add_command(stuck)
 grants.add_command(staff)
+grants.add_command(accounts)
+grants.add_command(serve)
 
 
 def main() -> NoReturn:

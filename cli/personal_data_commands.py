@@ -7,6 +7,7 @@ long as Temporal retains it, and personal data must only ever be stored sealed.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ from uuid import UUID
 
 import click
 
-from cli.errors import fail, refusals_fail
+from cli.errors import refusals_fail
 from cli.params import DATE, YUAN
 from cli.render import table
 from cli.rules_file import load_rules
@@ -60,14 +61,14 @@ def beneficiaries() -> None:
 @click.pass_obj
 def register(settings: Settings, grant_no: str, list_file: Path, pay_by: date | None) -> None:
     """Register the people of a CSV file on the grant's list; any bad row refuses the whole file."""
-    rows = _read_rows(grant_no, list_file)
+    text = list_file.read_text(encoding="utf-8-sig")
     with refusals_fail():
         master_key = load_master_key(settings.master_key_file)
     with (
         refusals_fail(),
         open_ledger(settings.ledger_url, master_key=master_key, fund_rules=_rules(settings)) as ledger,
     ):
-        people = _beneficiaries(grant_no, list_file, rows, ledger.vault)
+        people = beneficiaries_from_csv(grant_no, str(list_file), text, ledger.vault)
         command = RegisterBeneficiaries(grant_no=grant_no, actor=settings.actor, beneficiaries=people, pay_by=pay_by)
         size = ledger.register_beneficiaries(command)
     click.echo(f"grant {grant_no}: {len(people)} people registered, {size} on the list; personal data sealed")
@@ -143,22 +144,24 @@ def erase_person(settings: Settings, person_id: UUID, reason: str) -> None:
     click.echo(f"person {person_id}: personal data erased (their key is destroyed; the ledger still verifies)")
 
 
-def _read_rows(grant_no: str, list_file: Path) -> list[ListRow]:
-    with list_file.open(newline="", encoding="utf-8-sig") as file:
-        reader = csv.DictReader(file)
+def beneficiaries_from_csv(grant_no: str, source: str, text: str, vault: PersonalDataVault) -> tuple[Beneficiary, ...]:
+    """Every row of a list's CSV as a beneficiary, or one error listing every bad line (and nothing registered).
+
+    Shared by `grants beneficiaries register` and the console's upload.
+    """
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
         missing = [column for column in COLUMNS if column not in (reader.fieldnames or [])]
         if missing:
-            fail(
-                f"grant {grant_no}: {list_file}: missing column(s) {', '.join(missing)}; the header must be "
+            msg = (
+                f"grant {grant_no}: {source}: missing column(s) {', '.join(missing)}; the header must be "
                 f"{','.join(COLUMNS)}. Fix: correct the header; nothing was registered"
             )
-        return [ListRow(line, row) for line, row in enumerate(reader, start=2)]
-
-
-def _beneficiaries(
-    grant_no: str, list_file: Path, rows: list[ListRow], vault: PersonalDataVault
-) -> tuple[Beneficiary, ...]:
-    """Every row as a beneficiary, or one error listing every bad line (and nothing registered)."""
+            raise InvalidInputError(msg)
+        rows = [ListRow(line, row) for line, row in enumerate(reader, start=2)]
+    except csv.Error as error:
+        msg = f"grant {grant_no}: {source}: unreadable CSV ({error}). Fix: save it as CSV; nothing was registered"
+        raise InvalidInputError(msg) from None
     people, problems = [], []
     for row in rows:
         values = {key: (value or "").strip() for key, value in row.values.items() if key}
@@ -181,9 +184,11 @@ def _beneficiaries(
         except InvalidInputError as error:
             problems.append(f"line {row.line}: {error}")
     if problems:
-        fail(f"grant {grant_no}: {list_file}: {len(problems)} bad row(s), nothing registered: {'; '.join(problems)}")
+        msg = f"grant {grant_no}: {source}: {len(problems)} bad row(s), nothing registered: {'; '.join(problems)}"
+        raise InvalidInputError(msg)
     if not people:
-        fail(f"grant {grant_no}: {list_file} has no rows. Fix: add one row per person below the header")
+        msg = f"grant {grant_no}: {source} has no rows. Fix: add one row per person below the header"
+        raise InvalidInputError(msg)
     return tuple(people)
 
 

@@ -32,13 +32,13 @@ class ApiSettings:
         stack = Settings.from_env(env)
         return cls(
             stack=stack,
-            accounts_url=env.get("GRANTS_ACCOUNTS_URL") or default_accounts_url(stack),
-            session_key_file=Path(env.get("GRANTS_SESSION_KEY_FILE") or stack.data_dir / "session.key"),
-            session_minutes=int(env.get("GRANTS_SESSION_MINUTES", "480")),
-            token_minutes=int(env.get("GRANTS_TOKEN_MINUTES", "60")),
-            max_failed_sign_ins=int(env.get("GRANTS_SIGNIN_ATTEMPTS", "5")),
-            lockout_minutes=int(env.get("GRANTS_LOCKOUT_MINUTES", "15")),
-            secure_cookies=env.get("GRANTS_SECURE_COOKIES", "0") == "1",
+            accounts_url=stack.accounts_url or default_accounts_url(stack),
+            session_key_file=stack.session_key_file,
+            session_minutes=stack.session_minutes,
+            token_minutes=stack.token_minutes,
+            max_failed_sign_ins=stack.signin_attempts,
+            lockout_minutes=stack.lockout_minutes,
+            secure_cookies=stack.secure_cookies,
         )
 
 

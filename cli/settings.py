@@ -96,6 +96,13 @@ def _role(text: str) -> str:
     return text
 
 
+def _flag(text: str) -> bool:
+    if text not in {"0", "1"}:
+        msg = f"{text!r} is neither 0 nor 1"
+        raise ValueError(msg)
+    return text == "1"
+
+
 def _log_format(text: str) -> str:
     if text not in LOG_FORMATS:
         msg = f"{text!r} is not one of {', '.join(LOG_FORMATS)}"
@@ -244,6 +251,28 @@ VARIABLES: tuple[Variable, ...] = (
         _positive_seconds,
         "seconds a stopping worker lets activities in flight finish",
     ),
+    # The console (`grants serve`): where accounts live and how sign-in behaves.
+    Variable(
+        "GRANTS_ACCOUNTS_URL",
+        "accounts_url",
+        "",
+        _optional_text,
+        "SQLAlchemy URL of the console's accounts and sessions (default: the ledger's PostgreSQL, else a file)",
+    ),
+    Variable(
+        "GRANTS_SESSION_KEY_FILE",
+        "session_key_file",
+        "{data_dir}/session.key",
+        _path,
+        "the key that signs the console's session cookies (created when missing)",
+    ),
+    Variable("GRANTS_SESSION_MINUTES", "session_minutes", "480", _positive_int, "a console session's length"),
+    Variable("GRANTS_TOKEN_MINUTES", "token_minutes", "60", _positive_int, "an API client's bearer token's life"),
+    Variable(
+        "GRANTS_SIGNIN_ATTEMPTS", "signin_attempts", "5", _positive_int, "failed sign-ins in a row that lock an account"
+    ),
+    Variable("GRANTS_LOCKOUT_MINUTES", "lockout_minutes", "15", _positive_int, "how long a locked account stays so"),
+    Variable("GRANTS_SECURE_COOKIES", "secure_cookies", "0", _flag, "1: cookies only over HTTPS (set it behind TLS)"),
 )
 
 
@@ -364,6 +393,13 @@ class Settings:
     worker_http_address: str | None
     temporal_metrics_address: str | None
     shutdown_grace_seconds: float
+    accounts_url: str | None
+    session_key_file: Path
+    session_minutes: int
+    token_minutes: int
+    signin_attempts: int
+    lockout_minutes: int
+    secure_cookies: bool
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:

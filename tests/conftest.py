@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
@@ -18,6 +19,13 @@ from workflows import search_attributes
 from workflows.converter import DATA_CONVERTER
 
 BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(autouse=True)
+def structlog_as_configured_by_default() -> Iterator[None]:
+    """A command under test configures logging for its process (a level, a renderer); the next test starts afresh."""
+    yield
+    structlog.reset_defaults()
 
 
 @pytest.fixture(scope="session")

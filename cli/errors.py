@@ -1,4 +1,8 @@
-"""How the CLI refuses: one line on stderr naming the grant, the rule and the fix, and exit status 2."""
+"""How the CLI refuses: one line on stderr naming the grant, the rule and the fix, and exit status 2.
+
+A system failure (Temporal or the ledger's database unreachable, no worker answering) is one line too, with
+exit status 1; its detail goes to the structured log (shown with `grants -v`), never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from ledger.personal_data import MasterKeyError
 from ledger.settings import LedgerURLError
 
 USAGE_ERROR = 2
+SYSTEM_FAILURE = 1
 # Refusals of the domain, and configuration or input that cannot be used: each message says what to fix.
 REFUSALS = (
     GrantError,
@@ -29,9 +34,9 @@ REFUSALS = (
 )
 
 
-def fail(message: str) -> NoReturn:
+def fail(message: str, status: int = USAGE_ERROR) -> NoReturn:
     click.echo(f"error: {message}", err=True)
-    raise SystemExit(USAGE_ERROR)
+    raise SystemExit(status)
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from cli.errors import fail, refusals_fail
 from cli.params import DATE, YUAN
 from cli.render import table
 from cli.settings import Settings
+from domain.commands import check_text
 from domain.errors import InvalidInputError
 from domain.personal import (
     ONE_CARD,
@@ -133,15 +134,23 @@ def erase_person(settings: Settings, person_id: UUID, reason: str) -> None:
 
 
 def _read_rows(grant_no: str, list_file: Path) -> list[ListRow]:
-    with list_file.open(newline="", encoding="utf-8-sig") as file:
-        reader = csv.DictReader(file)
-        missing = [column for column in COLUMNS if column not in (reader.fieldnames or [])]
-        if missing:
-            fail(
-                f"grant {grant_no}: {list_file}: missing column(s) {', '.join(missing)}; the header must be "
-                f"{','.join(COLUMNS)}. Fix: correct the header; nothing was registered"
-            )
-        return [ListRow(line, row) for line, row in enumerate(reader, start=2)]
+    try:
+        with list_file.open(newline="", encoding="utf-8-sig") as file:
+            reader = csv.DictReader(file)
+            missing = [column for column in COLUMNS if column not in (reader.fieldnames or [])]
+            if missing:
+                fail(
+                    f"grant {grant_no}: {list_file}: missing column(s) {', '.join(missing)}; the header must be "
+                    f"{','.join(COLUMNS)}. Fix: correct the header; nothing was registered"
+                )
+            return [ListRow(line, row) for line, row in enumerate(reader, start=2)]
+    except UnicodeDecodeError as error:
+        fail(
+            f"grant {grant_no}: {list_file}: not UTF-8 text (byte {error.start}: {error.reason}). "
+            "Fix: save it as CSV UTF-8; nothing was registered"
+        )
+    except csv.Error as error:
+        fail(f"grant {grant_no}: {list_file}: not a CSV file ({error}). Fix: save it as CSV; nothing was registered")
 
 
 def _beneficiaries(
@@ -149,14 +158,21 @@ def _beneficiaries(
 ) -> tuple[Beneficiary, ...]:
     """Every row as a beneficiary, or one error listing every bad line (and nothing registered)."""
     people, problems = [], []
+    lines: dict[UUID, int] = {}  # the line each person was first listed on
     for row in rows:
         values = {key: (value or "").strip() for key, value in row.values.items() if key}
         try:
-            person_id = vault.person_id(values["id_number"])
+            id_number = values["id_number"].upper()
+            person_id = vault.person_id(id_number)
+            if person_id in lines:
+                problems.append(f"line {row.line}: the same person as line {lines[person_id]}")
+                continue
+            lines[person_id] = row.line
+            check_text("township", values["township"])
             personal = PersonalData(
                 person_id=person_id,
                 name=values["name"],
-                id_number=values["id_number"].upper(),
+                id_number=id_number,
                 card_account=values["card_account"],
                 category=values["category"],
             )

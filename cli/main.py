@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
@@ -536,7 +537,7 @@ def run_command_line(args: list[str] | None = None) -> int:
         code = 1
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else 1
-    except PersistenceError as error:
+    except (PersistenceError, sqlite3.Error) as error:  # eventsourcing wraps the driver's errors, mostly
         log.info("cli.ledger_unavailable", exc_info=error)
         reason = " ".join(str(error).split())[:300] or type(error).__name__
         click.echo(

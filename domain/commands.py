@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from domain.deadlines import DeadlineKind
 from domain.errors import InvalidInputError
-from domain.values import MAX_FEN, Money, Points
+from domain.values import MAX_FEN, Money, Points, shown
 
 REGION_CODE = re.compile(r"\d{6}", re.ASCII)  # GB/T 2260, e.g. 430100 Changsha (ASCII digits: full-width ones differ)
 # What no form carries. A field longer than this is a paste gone wrong (Temporal refuses payloads of 2 MB anyway).
@@ -81,7 +81,7 @@ class ApplicationDetails:
         _require_text(self, "program", "recipient", "title")
         _require_positive("requested amount", self.requested)
         if not REGION_CODE.fullmatch(self.region):
-            msg = f"region {self.region!r} is not a six-digit GB/T 2260 code (e.g. 430100 for Changsha)"
+            msg = f"region {shown(self.region)} is not a six-digit GB/T 2260 code (e.g. 430100 for Changsha)"
             raise InvalidInputError(msg)
         if not 2000 <= self.fiscal_year <= 2100:
             msg = f"fiscal year {self.fiscal_year} is not a plausible year"

@@ -24,7 +24,8 @@ def _finite_decimal(text: str) -> Decimal | None:
         value = Decimal(text)
     except InvalidOperation:
         return None
-    return value if value.is_finite() else None
+    # An exponent beyond what a typed amount can have (1E+999999) would overflow the arithmetic below.
+    return value if value.is_finite() and value.adjusted() <= MAX_AMOUNT_CHARACTERS else None
 
 
 def shown(text: str) -> str:

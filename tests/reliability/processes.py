@@ -203,7 +203,9 @@ def workers(
     count: int, temporal_address: str, ledger_url: str, task_queue: str, directory: Path, **extra_env: str
 ) -> Iterator[list[WorkerProcess]]:
     """`count` worker processes on one task queue, stopped (or killed) when the block ends."""
-    started = [WorkerProcess(temporal_address, ledger_url, task_queue, directory, dict(extra_env)) for _ in range(count)]
+    started = [
+        WorkerProcess(temporal_address, ledger_url, task_queue, directory, dict(extra_env)) for _ in range(count)
+    ]
     try:
         for worker in started:
             worker.start()

@@ -124,4 +124,3 @@ def test_the_ledger_file_runs_in_wal_mode(ledger_url: str) -> None:
     with sqlite3.connect(str(make_url(ledger_url).database)) as reader:
         (mode,) = reader.execute("PRAGMA journal_mode").fetchone()
     assert mode == "wal"
-

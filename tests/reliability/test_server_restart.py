@@ -16,7 +16,7 @@ from ledger.application import open_ledger
 from tests.builders import LIFECYCLE_EVENTS, lifecycle, submit
 from tests.reliability.processes import DevServer, gateway, workers
 from tests.reliability.support import Resends, reconcile, send_until_answered
-from tests.workflows.support import new_grant_no
+from tests.workflows.support import eventually, new_grant_no
 
 pytestmark = pytest.mark.slow
 DOWN_SECONDS = 3
@@ -43,8 +43,11 @@ async def test_grants_in_flight_survive_a_server_restart_and_reconcile(
         with workers(1, server.address, ledger_url, task_queue, tmp_path), open_ledger(ledger_url) as ledger:
             driving = [asyncio.create_task(drive(grant_no)) for grant_no in numbers]
             half_way = grants * len(LIFECYCLE_EVENTS) // 3
-            while ledger.count_events() < half_way:
-                await asyncio.sleep(0.05)
+
+            async def half_way_there() -> bool:
+                return ledger.count_events() >= half_way
+
+            await eventually(half_way_there, within=120, what="a third of the events in the ledger")
             in_ledger_at_stop = ledger.count_events()
             began = time.monotonic()
             await asyncio.to_thread(server.stop)

@@ -43,7 +43,8 @@ async def soak(minutes: float, in_flight: int, directory: Path) -> bool:
 
         with workers(1, server.address, ledger_url, TASK_QUEUE, directory) as (worker,):
             rss_start = worker.rss_kib()
-            print(f"soak: {minutes:g} min, {in_flight} grants in flight, worker RSS at start {rss_start / 1024:.1f} MiB")  # noqa: T201
+            started = f"soak: {minutes:g} min, {in_flight} grants in flight, worker RSS at start {rss_start / 1024:.1f} MiB"
+            print(started)  # noqa: T201
             streams = [asyncio.create_task(stream()) for _ in range(in_flight)]
             minute, counted = 0, 0
             while not all(s.done() for s in streams):

@@ -43,8 +43,9 @@ async def soak(minutes: float, in_flight: int, directory: Path) -> bool:
 
         with workers(1, server.address, ledger_url, TASK_QUEUE, directory) as (worker,):
             rss_start = worker.rss_kib()
-            started = f"soak: {minutes:g} min, {in_flight} grants in flight, worker RSS at start {rss_start / 1024:.1f} MiB"
-            print(started)  # noqa: T201
+            print(  # noqa: T201
+                f"soak: {minutes:g} min, {in_flight} grants in flight, worker RSS at start {rss_start / 1024:.1f} MiB"
+            )
             streams = [asyncio.create_task(stream()) for _ in range(in_flight)]
             minute, counted = 0, 0
             while not all(s.done() for s in streams):

@@ -25,7 +25,7 @@ from audit.history import history_rows
 from cli import demo as demo_scenario
 from cli.audit_commands import audit, import_history, ledger_group
 from cli.decision_commands import decision
-from cli.errors import SYSTEM_FAILURE, USAGE_ERROR, fail, refusals_fail
+from cli.errors import SYSTEM_FAILURE, USAGE_ERROR, fail, one_line, refusals_fail
 from cli.gateway import GrantGateway, WorkerUnavailableError
 from cli.logs import configure_logging
 from cli.operations import stuck
@@ -527,7 +527,8 @@ def run_command_line(args: list[str] | None = None) -> int:
         command = error.ctx.command_path if error.ctx else "grants"
         grant_no = error.ctx.params.get("grant_no") if error.ctx else None
         subject = f"grant {grant_no}: " if grant_no else ""
-        click.echo(f"error: {subject}invalid input: {error.format_message()} Fix: see `{command} --help`", err=True)
+        message = f"{subject}invalid input: {error.format_message()} Fix: see `{command} --help`"
+        click.echo(f"error: {one_line(message)}", err=True)
         code = USAGE_ERROR
     except click.ClickException as error:
         error.show()
@@ -539,7 +540,7 @@ def run_command_line(args: list[str] | None = None) -> int:
         code = exit_.code if isinstance(exit_.code, int) else 1
     except (PersistenceError, sqlite3.Error) as error:  # eventsourcing wraps the driver's errors, mostly
         log.info("cli.ledger_unavailable", exc_info=error)
-        reason = " ".join(str(error).split())[:300] or type(error).__name__
+        reason = one_line(" ".join(str(error).split())[:300]) or type(error).__name__
         click.echo(
             f"error: the ledger's database is unavailable ({reason}). Fix: check GRANTS_LEDGER_URL and that the "
             "database is running, then run the command again (`grants -v ...` shows the detail)",

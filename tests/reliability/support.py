@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass, field
 
 from temporalio.api.enums.v1 import EventType
@@ -48,6 +49,14 @@ async def send_until_answered(
             if resends is not None:
                 resends.count += 1
             await asyncio.sleep(0.5)
+
+
+async def terminate(client: Client, grant_numbers: list[str]) -> None:
+    """End the grants a test leaves open, so that later tests' `grants stuck` does not query workflows whose
+    worker is gone (each such query waits out its timeout)."""
+    for grant_no in grant_numbers:
+        with suppress(RPCError):  # already closed, or never started
+            await client.get_workflow_handle(workflow_id_for(grant_no)).terminate("test over")
 
 
 @dataclass

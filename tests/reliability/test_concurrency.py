@@ -24,7 +24,7 @@ from ledger.application import open_ledger
 from ledger.checkpoints import load_signing_key
 from tests.builders import REQUESTED, acknowledge, approve, disburse, notice, submit
 from tests.reliability.processes import gateway, signing_key, workers
-from tests.reliability.support import reconcile
+from tests.reliability.support import reconcile, terminate
 from tests.workflows.support import new_grant_no, run_until
 
 pytestmark = pytest.mark.slow
@@ -61,17 +61,20 @@ async def test_two_worker_processes_keep_every_grant_consistent_under_concurrent
             await run_until(officer, grant_no, steps=3)
             return await pay_concurrently(officer, grant_no)
 
-    with workers(2, address, ledger_url, task_queue, tmp_path) as started:
-        outcomes = await asyncio.wait_for(asyncio.gather(*map(one_grant, numbers)), timeout=grants * 2 + 60)
-        logs = [worker.log() for worker in started]
+    try:
+        with workers(2, address, ledger_url, task_queue, tmp_path) as started:
+            outcomes = await asyncio.wait_for(asyncio.gather(*map(one_grant, numbers)), timeout=grants * 2 + 60)
+            logs = [worker.log() for worker in started]
 
-    with open_ledger(ledger_url) as ledger:
-        for grant_no, (accepted, refused) in zip(numbers, outcomes, strict=True):
-            assert ledger.state(grant_no).disbursed == Money(sum(a.fen for a in accepted)) == REQUESTED
-            assert len(refused) == 1, refused
-            assert "R2 amounts" in refused[0], refused[0]
-        checked = await reconcile(client, ledger, numbers)
-        verified = verify_ledger(ledger, load_signing_key(signing_key(tmp_path)).public_key())
+        with open_ledger(ledger_url) as ledger:
+            for grant_no, (accepted, refused) in zip(numbers, outcomes, strict=True):
+                assert ledger.state(grant_no).disbursed == Money(sum(a.fen for a in accepted)) == REQUESTED
+                assert len(refused) == 1, refused
+                assert "R2 amounts" in refused[0], refused[0]
+            checked = await reconcile(client, ledger, numbers)
+            verified = verify_ledger(ledger, load_signing_key(signing_key(tmp_path)).public_key())
+    finally:
+        await terminate(client, numbers)
     assert checked.agrees, checked
     assert verified.ok, verified.problems
     shares = [log.count("ledger.recorded") for log in logs]

@@ -35,6 +35,7 @@ from tests.reliability.hostile import (
     hostile_text,
 )
 from tests.reliability.processes import free_port
+from tests.reliability.support import terminate
 from tests.workflows.support import new_grant_no, run_until
 from workflows.converter import DATA_CONVERTER
 
@@ -279,3 +280,4 @@ async def test_an_update_payload_that_skips_validation_is_refused_by_the_worker_
     assert "\n" not in str(refused.value)
     assert len(ledger.history(grant_no)) == before
     assert (await gateway.record(disburse(HALF, grant_no=grant_no))).disbursed == HALF, "the grant goes on"
+    await terminate(client, [grant_no])

@@ -32,7 +32,7 @@ def check_text(label: str, text: str) -> None:
         raise InvalidInputError(msg)
     bad = next((c for c in text if c not in ALLOWED_CONTROLS and unicodedata.category(c) in {"Cc", "Cs"}), None)
     if bad is not None:
-        msg = f"{label} contains the control character U+{ord(bad):04X}; type it without"
+        msg = f"{label} contains U+{ord(bad):04X}, a control character (or half of a broken one); type it without"
         raise InvalidInputError(msg)
 
 

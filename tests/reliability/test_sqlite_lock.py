@@ -34,7 +34,7 @@ UI_URL = "http://ui.test/namespaces/default/workflows"
 
 @contextmanager
 def locked(ledger_url: str) -> Iterator[None]:
-    """Another process's writer holding the ledger file's write lock until the block ends."""
+    """Another writer (a connection of its own) holding the ledger file's write lock until the block ends."""
     holder = sqlite3.connect(str(make_url(ledger_url).database), isolation_level=None)
     try:
         holder.execute("BEGIN EXCLUSIVE")
@@ -85,8 +85,11 @@ async def test_payments_wait_out_a_locked_ledger_file_visibly_and_record_one_eve
 
     for stuck in reported:
         assert stuck.problem == "ledger step failing: record_disbursement"
-        assert "database is locked" in (stuck.last_failure or ""), stuck.last_failure
         assert "the ledger's database is unavailable" in (stuck.last_failure or ""), stuck.last_failure
+    # The writer that holds the worker's connection waits out the busy timeout and says why; with the production
+    # 15 s timeout the others give up first on eventsourcing's connection pool (5 s): "Timed out waiting for
+    # connection pool semaphore". Retried alike, but only the first names the lock.
+    assert any("database is locked" in (stuck.last_failure or "") for stuck in reported), reported
     assert all(state.disbursed == HALF for state in states)
     assert closed == {Stage.CLOSED}
     assert names == {LIFECYCLE_EVENTS}, "no payment lost or doubled by the retries"

@@ -93,7 +93,15 @@ class DevServer:
         ]
         with (self.directory / "temporal.log").open("ab") as server_log:
             self.process = subprocess.Popen(command, stdout=server_log, stderr=subprocess.STDOUT)
-        wait_until(lambda: port_answers(self.port), START_TIMEOUT, f"the dev server on {self.address}")
+        wait_until(self._serving, START_TIMEOUT, f"the dev server on {self.address}")
+
+    def _serving(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:  # e.g. one of its ports was taken between our pick and its bind
+            log = (self.directory / "temporal.log").read_text(errors="replace")[-2000:]
+            msg = f"the dev server exited ({self.process.returncode}): {log}"
+            raise AssertionError(msg)
+        return port_answers(self.port)
 
     def stop(self) -> None:
         """Stop it as an operator would (SIGTERM), and wait until its port is free again."""
@@ -114,6 +122,7 @@ class DevServer:
             try:
                 return await Client.connect(self.address, data_converter=DATA_CONVERTER)
             except RuntimeError:
+                self._serving()  # fails at once, with its log, if the server has exited
                 if time.monotonic() > deadline:
                     raise
                 await asyncio.sleep(0.2)

@@ -44,7 +44,8 @@ async def soak(minutes: float, in_flight: int, directory: Path) -> bool:
         with workers(1, server.address, ledger_url, TASK_QUEUE, directory) as (worker,):
             rss_start = worker.rss_kib()
             print(  # noqa: T201
-                f"soak: {minutes:g} min, {in_flight} grants in flight, worker RSS at start {rss_start / 1024:.1f} MiB"
+                f"soak: {minutes:g} min, {in_flight} grants in flight, worker RSS at start {rss_start / 1024:.1f} MiB",
+                flush=True,
             )
             streams = [asyncio.create_task(stream()) for _ in range(in_flight)]
             minute, counted = 0, 0
@@ -56,7 +57,8 @@ async def soak(minutes: float, in_flight: int, directory: Path) -> bool:
                 steps_per_second = done_now * len(LIFECYCLE_EVENTS) / (time.monotonic() - began)
                 print(  # noqa: T201
                     f"minute {minute:3d}: {done_now:5d} grants closed ({steps_per_second:6.1f} steps/s), "
-                    f"worker RSS {worker.rss_kib() / 1024:.1f} MiB"
+                    f"worker RSS {worker.rss_kib() / 1024:.1f} MiB",
+                    flush=True,  # a minute's line as it happens, also into a file
                 )
             for finished in streams:
                 finished.result()

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-reliability lint up down clean chromium bench
+.PHONY: setup demo test test-reliability soak lint up down clean chromium bench
 
 setup: $(STAMP)
 
@@ -24,6 +24,11 @@ test: setup lint chromium
 # The full-size reliability runs (1,000 grants, 20 s outages, ...): `make test` runs their quick versions.
 test-reliability: setup
 	$(BIN)/pytest -m full tests/reliability
+
+# A steady stream of grants for MINUTES (default 10) against a dev server on a file and one worker process:
+# throughput each minute, the worker's memory at start and end, and the ledger reconciled (not in CI).
+soak: setup
+	$(BIN)/python -m tests.reliability.soak --minutes $(or $(MINUTES),10)
 
 # The Web UI test drives headless Chromium; Debian's package (and a CJK font, so screenshots read) when missing.
 chromium:

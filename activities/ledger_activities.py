@@ -9,7 +9,10 @@ so the driver's chained tracebacks go to the worker's log, and the operator sees
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import structlog
 from eventsourcing.persistence import PersistenceError
@@ -43,6 +46,9 @@ log = structlog.get_logger(__name__)
 
 FAILURE_MESSAGE_LIMIT = 500
 """Characters of a database error's message kept in the activity failure Temporal stores."""
+
+PAUSE_AFTER_COMMIT = "GRANTS_TEST_PAUSE_AFTER_COMMIT"
+"""Test hook, inert unless set: see `pause_after_commit`."""
 
 
 class LedgerActivities:
@@ -129,6 +135,7 @@ class LedgerActivities:
             bound.warning("ledger.unavailable", exc_info=outage)
             raise ledger_unavailable(command, outage) from None
         bound.info("ledger.recorded", version=state.version, stage=state.stage.value)
+        pause_after_commit(command)
         return state
 
     def all(self) -> list[Callable[..., GrantState]]:
@@ -160,3 +167,18 @@ def ledger_unavailable(command: GrantCommand, outage: PersistenceError) -> Appli
         f"grant {command.grant_no}: the ledger's database is unavailable ({reason}); retried until it is back",
         type="LedgerUnavailable",
     )
+
+
+def pause_after_commit(command: GrantCommand) -> None:
+    """Test hook for the crash tests (tests/reliability): hold a step between the ledger's commit and its completion.
+
+    Inert unless `GRANTS_TEST_PAUSE_AFTER_COMMIT` names a file *and* that file exists: then the activity writes the
+    command id into it and waits while it exists, so that a test can kill the worker process exactly there.
+    """
+    hold = os.environ.get(PAUSE_AFTER_COMMIT)
+    if not hold or not Path(hold).exists():
+        return
+    Path(hold).write_text(command.command_id)
+    log.warning("test.paused_after_commit", grant_no=command.grant_no, command_id=command.command_id, file=hold)
+    while Path(hold).exists():
+        time.sleep(0.05)

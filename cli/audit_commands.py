@@ -270,12 +270,19 @@ def ledger_group() -> None:
 @click.pass_obj
 def checkpoint(settings: Settings, export_file: Path | None) -> None:
     """Sign the log as it stands now, and optionally export the checkpoint for someone outside to keep."""
+    if export_file is not None and not export_file.parent.is_dir():
+        fail(f"cannot export to {export_file}: {export_file.parent} is not a directory. Fix: name a file in one")
     with refusals_fail():
         signer = CheckpointSigner(load_signing_key(settings.signing_key_file))
     with refusals_fail(), open_ledger(settings.ledger_url, signer, settings.checkpoint_every) as ledger:
         taken = ledger.take_checkpoint("requested")
     if export_file is not None:
-        export_file.write_text(export_text(taken, signer.public_key))
+        try:
+            export_file.write_text(export_text(taken, signer.public_key))
+        except OSError as error:
+            fail(
+                f"cannot export to {export_file}: {error.strerror}. Fix: name a file you may write; {taken.describe()}"
+            )
         click.echo(f"{taken.describe()} written to {export_file}")
     else:
         click.echo(f"{taken.describe()}, signed by key {taken.key_id}")

@@ -92,8 +92,12 @@ class GrantGateway:
         self._policy = policy or DeadlinePolicy()  # the deadlines a new grant's workflow starts with
         self._fund_rules = fund_rules or FundRules()  # the rules its validators judge steps by
 
-    async def submit(self, command: SubmitApplication) -> GrantState:
-        """Start the grant's workflow with its application (or repeat an identical one harmlessly)."""
+    async def submit(self, command: SubmitApplication, *, update_id: str | None = None) -> GrantState:
+        """Start the grant's workflow with its application (or repeat an identical one harmlessly).
+
+        A caller that resends a step after a lost connection passes the same `update_id` each time: Temporal
+        then answers with the first attempt's outcome instead of running the step twice (see `record`).
+        """
         details = command.details
         start = WithStartWorkflowOperation(
             GrantLifecycle.run,
@@ -108,7 +112,7 @@ class GrantGateway:
         try:
             return await self._answer(
                 self._client.execute_update_with_start_workflow(
-                    GrantLifecycle.submit_application, command, start_workflow_operation=start
+                    GrantLifecycle.submit_application, command, start_workflow_operation=start, id=update_id
                 )
             )
         except WorkflowAlreadyStartedError:  # its workflow has completed: the ledger decides
@@ -117,10 +121,11 @@ class GrantGateway:
             rules.is_repeat_application(state, command)
             return state
 
-    async def record(self, command: GrantCommand) -> GrantState:
+    async def record(self, command: GrantCommand, *, update_id: str | None = None) -> GrantState:
+        """Send one step; resent with the same `update_id` (hence the same command id) it is recorded once."""
         handle = self._client.get_workflow_handle(workflow_id_for(command.grant_no))
         try:
-            return await self._answer(handle.execute_update(UPDATES[type(command)], command))
+            return await self._answer(handle.execute_update(UPDATES[type(command)], command, id=update_id))
         except RPCError as error:
             if error.status is not RPCStatusCode.NOT_FOUND:
                 raise

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
@@ -18,6 +19,8 @@ from datetime import date
 from typing import Any, NoReturn, TypeVar
 
 import click
+import structlog
+from eventsourcing.persistence import PersistenceError
 
 from audit.history import history_rows
 from cli import demo as demo_scenario
@@ -25,7 +28,7 @@ from cli.account_commands import accounts
 from cli.audit_commands import audit, import_history, ledger_group
 from cli.config_commands import config_group, ledger_init
 from cli.decision_commands import decision
-from cli.errors import USAGE_ERROR, fail, refusals_fail
+from cli.errors import SYSTEM_FAILURE, USAGE_ERROR, fail, one_line, refusals_fail
 from cli.gateway import GrantGateway, WorkerUnavailableError
 from cli.logs import configure_logging
 from cli.operations import stuck
@@ -72,6 +75,7 @@ from workflows.grant_lifecycle import workflow_id_for
 
 T = TypeVar("T")
 ROLE_HELP = "The role you act in (officer, approver, ...): a step it may not take is refused before it is recorded."
+log = structlog.get_logger(__name__)
 DECISION_HELP = "The collective decision (三重一大) it rests on, as BODY:MINUTES (see `grants decision record`)."
 
 
@@ -85,13 +89,14 @@ def run(call: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(call)
     except WorkerUnavailableError as error:
-        fail(str(error))
+        fail(str(error), SYSTEM_FAILURE)
     except RuntimeError as error:
         if "connect" not in str(error).lower():
             raise
         fail(
             f"cannot reach Temporal ({error}). Fix: start the local stack with `grants up` (or `make up`), "
-            "or point GRANTS_TEMPORAL_ADDRESS at your Temporal server"
+            "or point GRANTS_TEMPORAL_ADDRESS at your Temporal server",
+            SYSTEM_FAILURE,
         )
 
 
@@ -590,13 +595,22 @@ def main() -> NoReturn:
     (temporalio/sdk-python#300, "PyGILState_Release ... finalizing"); every file and ledger is closed by then,
     so we flush the output and leave with `os._exit`.
     """
+    code = run_command_line()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def run_command_line(args: list[str] | None = None) -> int:
+    """Run `grants` with `args` (default: the process's) and return its exit status; a user never sees a traceback."""
     try:
-        code = grants.main(standalone_mode=False)
+        code = grants.main(args=args, standalone_mode=False)
     except click.UsageError as error:
         command = error.ctx.command_path if error.ctx else "grants"
         grant_no = error.ctx.params.get("grant_no") if error.ctx else None
         subject = f"grant {grant_no}: " if grant_no else ""
-        click.echo(f"error: {subject}invalid input: {error.format_message()} Fix: see `{command} --help`", err=True)
+        message = f"{subject}invalid input: {error.format_message()} Fix: see `{command} --help`"
+        click.echo(f"error: {one_line(message)}", err=True)
         code = USAGE_ERROR
     except click.ClickException as error:
         error.show()
@@ -606,6 +620,21 @@ def main() -> NoReturn:
         code = 1
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else 1
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code if isinstance(code, int) else 0)
+    except (PersistenceError, sqlite3.Error) as error:  # eventsourcing wraps the driver's errors, mostly
+        log.info("cli.ledger_unavailable", exc_info=error)
+        reason = one_line(" ".join(str(error).split())[:300]) or type(error).__name__
+        click.echo(
+            f"error: the ledger's database is unavailable ({reason}). Fix: check GRANTS_LEDGER_URL and that the "
+            "database is running, then run the command again (`grants -v ...` shows the detail)",
+            err=True,
+        )
+        code = SYSTEM_FAILURE
+    except Exception as error:  # the last line of defence: one line for the user, the detail in the log
+        log.info("cli.failed", exc_info=error)
+        click.echo(
+            f"error: the command failed unexpectedly ({type(error).__name__}); nothing more was done. "
+            "Fix: run it again with `grants -v ...` and report the log it shows",
+            err=True,
+        )
+        code = SYSTEM_FAILURE
+    return code if isinstance(code, int) else 0

@@ -18,6 +18,7 @@ import click
 from temporalio.client import Client, WorkflowExecution, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
+from cli.errors import SYSTEM_FAILURE
 from cli.settings import Settings
 from domain.deadlines import DeadlineKind
 from domain.state import GrantState
@@ -180,7 +181,7 @@ def stuck(ctx: click.Context, older_than: timedelta, output: str) -> None:
             "or point GRANTS_TEMPORAL_ADDRESS at your Temporal server",
             err=True,
         )
-        raise SystemExit(2) from None
+        raise SystemExit(SYSTEM_FAILURE) from None
     if output == "json":
         click.echo(json.dumps([s.as_json() for s in stucks], ensure_ascii=False, indent=2))
     else:

@@ -15,11 +15,12 @@ from uuid import UUID
 
 import click
 
-from cli.errors import refusals_fail
+from cli.errors import fail, refusals_fail
 from cli.params import DATE, YUAN
 from cli.render import table
 from cli.rules_file import load_rules
 from cli.settings import Settings
+from domain.commands import check_text
 from domain.errors import InvalidInputError
 from domain.oversight import FundRules
 from domain.personal import (
@@ -61,7 +62,13 @@ def beneficiaries() -> None:
 @click.pass_obj
 def register(settings: Settings, grant_no: str, list_file: Path, pay_by: date | None) -> None:
     """Register the people of a CSV file on the grant's list; any bad row refuses the whole file."""
-    text = list_file.read_text(encoding="utf-8-sig")
+    try:
+        text = list_file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        fail(
+            f"grant {grant_no}: {list_file}: not UTF-8 text (byte {error.start}: {error.reason}). "
+            "Fix: save it as CSV UTF-8; nothing was registered"
+        )
     with refusals_fail():
         master_key = load_master_key(settings.master_key_file)
     with (
@@ -163,14 +170,21 @@ def beneficiaries_from_csv(grant_no: str, source: str, text: str, vault: Persona
         msg = f"grant {grant_no}: {source}: unreadable CSV ({error}). Fix: save it as CSV; nothing was registered"
         raise InvalidInputError(msg) from None
     people, problems = [], []
+    lines: dict[UUID, int] = {}  # the line each person was first listed on
     for row in rows:
         values = {key: (value or "").strip() for key, value in row.values.items() if key}
         try:
-            person_id = vault.person_id(values["id_number"])
+            id_number = values["id_number"].upper()
+            person_id = vault.person_id(id_number)
+            if person_id in lines:
+                problems.append(f"line {row.line}: the same person as line {lines[person_id]}")
+                continue
+            lines[person_id] = row.line
+            check_text("township", values["township"])
             personal = PersonalData(
                 person_id=person_id,
                 name=values["name"],
-                id_number=values["id_number"].upper(),
+                id_number=id_number,
                 card_account=values["card_account"],
                 category=values["category"],
             )

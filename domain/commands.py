@@ -7,14 +7,44 @@ workflow update validators) before anything can be written.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 from domain.deadlines import DeadlineKind
 from domain.errors import InvalidInputError
-from domain.values import Money, Points
+from domain.values import MAX_FEN, Money, Points, shown
 
-REGION_CODE = re.compile(r"^\d{6}$")  # GB/T 2260, e.g. 430100 Changsha
+REGION_CODE = re.compile(r"\d{6}", re.ASCII)  # GB/T 2260, e.g. 430100 Changsha (ASCII digits: full-width ones differ)
+# What no form carries. A field longer than this is a paste gone wrong (Temporal refuses payloads of 2 MB anyway).
+MAX_TEXT = 10_000
+# Dates outside these years are typos (20200 for 2020); they would also put deadline timers past what dates hold.
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
+# Control characters other than tab and newline garble the terminal and the printed notices; lone surrogates
+# cannot be stored as UTF-8 at all; PostgreSQL's JSON refuses NUL.
+ALLOWED_CONTROLS = frozenset("\t\n")
+
+
+def check_text(label: str, text: str) -> None:
+    """Refuse text no officer types: longer than MAX_TEXT, or with control characters or lone surrogates."""
+    if len(text) > MAX_TEXT:
+        msg = f"{label} is {len(text):,} characters long; at most {MAX_TEXT:,} are accepted"
+        raise InvalidInputError(msg)
+    bad = next((c for c in text if c not in ALLOWED_CONTROLS and unicodedata.category(c) in {"Cc", "Cs"}), None)
+    if bad is not None:
+        msg = f"{label} contains U+{ord(bad):04X}, a control character (or half of a broken one); type it without"
+        raise InvalidInputError(msg)
+
+
+def check_values(owner: object) -> None:
+    """Every text and date field of the dataclass `owner` within what a form can hold (see check_text)."""
+    for field in fields(owner):  # type: ignore[arg-type]
+        value, label = getattr(owner, field.name), field.name.replace("_", " ")
+        if isinstance(value, str):
+            check_text(label, value)
+        elif isinstance(value, date) and not isinstance(value, datetime) and not EARLIEST <= value <= LATEST:
+            msg = f"{label} {value} is outside the years {EARLIEST.year}-{LATEST.year}"
+            raise InvalidInputError(msg)
 
 
 def _require_text(owner: object, *names: str) -> None:
@@ -27,6 +57,9 @@ def _require_text(owner: object, *names: str) -> None:
 def _require_positive(name: str, amount: Money) -> None:
     if not amount.is_positive:
         msg = f"{name} must be more than zero, got {amount}"
+        raise InvalidInputError(msg)
+    if amount.fen > MAX_FEN:
+        msg = f"{name} {amount} is more than any grant ({Money(MAX_FEN)} at most)"
         raise InvalidInputError(msg)
 
 
@@ -44,10 +77,11 @@ class ApplicationDetails:
     period_end: date
 
     def __post_init__(self) -> None:
+        check_values(self)
         _require_text(self, "program", "recipient", "title")
         _require_positive("requested amount", self.requested)
-        if not REGION_CODE.match(self.region):
-            msg = f"region {self.region!r} is not a six-digit GB/T 2260 code (e.g. 430100 for Changsha)"
+        if not REGION_CODE.fullmatch(self.region):
+            msg = f"region {shown(self.region)} is not a six-digit GB/T 2260 code (e.g. 430100 for Changsha)"
             raise InvalidInputError(msg)
         if not 2000 <= self.fiscal_year <= 2100:
             msg = f"fiscal year {self.fiscal_year} is not a plausible year"
@@ -79,6 +113,7 @@ class GrantCommand:
     role: str = ""  # the role the actor claims to act in (domain.roles.Role); validators check it may do this
 
     def __post_init__(self) -> None:
+        check_values(self)
         _require_text(self, "grant_no", "actor")
 
 

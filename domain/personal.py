@@ -17,11 +17,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.commands import GrantCommand
+from domain.commands import GrantCommand, check_values
 from domain.errors import GrantError, GrantRuleViolation, InvalidInputError
 from domain.values import Money
 
-ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+ID_NUMBER = re.compile(r"\d{17}[\dX]", re.ASCII)  # ASCII digits: full-width ones would name the person twice
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARACTERS = "10X98765432"
 LIST_NAMESPACE = uuid5(NAMESPACE_URL, "urn:grant-ledger:beneficiary-list")
@@ -29,7 +29,7 @@ LIST_NAMESPACE = uuid5(NAMESPACE_URL, "urn:grant-ledger:beneficiary-list")
 
 def is_valid_id_number(id_number: str) -> bool:
     """A resident identity number (GB 11643): 17 digits and a check character (ISO 7064 MOD 11-2)."""
-    if not ID_NUMBER.match(id_number):
+    if not ID_NUMBER.fullmatch(id_number):
         return False
     total = sum(int(digit) * weight for digit, weight in zip(id_number[:17], ID_WEIGHTS, strict=True))
     return ID_CHECK_CHARACTERS[total % 11] == id_number[17]
@@ -51,6 +51,7 @@ class PersonalData:
     category: str  # e.g. 计生特殊家庭: sensitive (health and family-planning status)
 
     def __post_init__(self) -> None:
+        check_values(self)
         if not self.name.strip():
             msg = "a beneficiary's name must not be empty"
             raise InvalidInputError(msg)

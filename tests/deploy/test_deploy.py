@@ -78,6 +78,7 @@ class TestVariables:
             CONFIG_FILE,
             "GRANTS_TEMPORAL_CLI",
             "GRANTS_ACCOUNT_PASSWORD",  # an input of `grants accounts add|reset`, not a setting
+            "GRANTS_TEST_PAUSE_AFTER_COMMIT",  # the reliability tests' hook, inert unless set
         }
 
     def test_every_variable_the_code_reads_is_set_for_the_worker_or_documented_as_left_at_its_default(self) -> None:

@@ -78,5 +78,5 @@ def test_bad_input_is_refused_with_one_line_naming_the_grant_the_rule_and_the_fi
 def test_without_a_running_stack_a_command_says_how_to_start_one(tmp_path: Path) -> None:
     env = {**os.environ, "GRANTS_DATA_DIR": str(tmp_path), "GRANTS_TEMPORAL_ADDRESS": f"127.0.0.1:{free_port()}"}
     done = grants(env, "acknowledge", "E2E-3")
-    assert done.returncode == 2
+    assert done.returncode == 1, "a system failure, not a user error"
     assert "grants up" in done.stderr

@@ -1,4 +1,4 @@
-"""The hash chain: what each stored record's hash covers, and the rows that keep it.
+"""The hash chain: what each stored record's hash covers (each event row keeps its own: ledger/recorders.py).
 
 A record's hash covers its originator id, version, topic and stored bytes (the ciphertext, where a cipher
 is configured) and the hash of the grant's previous record. Editing, reordering or deleting a record
@@ -45,7 +45,7 @@ def hash_of_record(prefix: bytes, version: int, topic: bytes, state: bytes, prev
 
 @dataclass(frozen=True)
 class ChainLink:
-    """One row of the record_hashes table: where a record stands in the global log, and its hash."""
+    """A record's place in the chain and the log: its grant, version, position in the global log and hash."""
 
     position: int  # 1-based place in the global log (notification order, without gaps)
     originator_id: UUID
@@ -53,16 +53,15 @@ class ChainLink:
     hash: bytes
 
 
-# One place of the global log, as the verifier streams it: position, the hash the log holds, the record it
-# names (originator id as text: hex in SQLite, a UUID in PostgreSQL; version), then that record's stored event
-# (topic and stored bytes; None where no such event is at its notification id). A tuple, not an object: the
-# verifier reads a million of them.
+# One place of the global log, as the verifier streams it: position, the record hash stored with the event, the
+# grant (originator id as 32 hex digits) and version, then its topic and stored bytes (as stored: a tampered row
+# may hold None or text). A tuple, not an object: the verifier reads a million of them.
 LogRecord = tuple[int, bytes, str, int, str | None, bytes | None]
 
 
 @dataclass(frozen=True)
 class StoredRecord:
-    """A chain link joined with the stored event it covers (None where the event row is gone)."""
+    """A record's chain link with its stored topic and bytes (None where a tampered row holds none)."""
 
     link: ChainLink
     topic: str | None

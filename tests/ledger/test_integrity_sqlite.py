@@ -23,9 +23,7 @@ class RawSQLite:
         self.path = path
 
     def execute(self, template: str, *params: object) -> list[tuple[object, ...]]:
-        statement = template.format(
-            events="stored_events", links="stored_record_hashes", checkpoints="stored_checkpoints", p="?"
-        )
+        statement = template.format(events="stored_events", checkpoints="stored_checkpoints", p="?")
         with closing(sqlite3.connect(self.path)) as connection, connection:
             return connection.execute(statement, params).fetchall()
 

@@ -26,7 +26,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed
 
-from ledger.integrity import GENESIS, ChainLink, LogRecord, StoredRecord, record_hash
+from ledger.integrity import GENESIS, ChainLink, LogRecord, StoredRecord, hash_of_record, record_prefix, topic_field
 
 BATCH = 10_000  # rows per round trip when streaming the log: memory stays flat however long the log is
 
@@ -136,19 +136,20 @@ def chain_hashes(
     stored_events: Sequence[StoredEvent], previous_hash: Callable[[UUID, int], bytes | None]
 ) -> list[tuple[UUID, int, bytes]]:
     """Each new record's grant, version and hash, chained to its grant's previous record."""
-    latest: dict[UUID, bytes] = {}
+    latest: dict[UUID, tuple[bytes, bytes]] = {}  # grant -> its record prefix and its latest hash
     chained = []
     for stored in stored_events:
         originator = _uuid(stored.originator_id)
         version = stored.originator_version
-        previous = latest.get(originator)
+        prefix, previous = latest.get(originator) or (record_prefix(originator.bytes), None)
         if previous is None:
             previous = GENESIS if version == 1 else previous_hash(originator, version - 1)
         if previous is None:
             msg = f"record {originator} v{version} cannot be chained: version {version - 1} has no hash"
             raise ChainBrokenError(msg)
-        latest[originator] = record_hash(originator, version, stored.topic, stored.state, previous)
-        chained.append((originator, version, latest[originator]))
+        hashed = hash_of_record(prefix, version, topic_field(stored.topic.encode()), stored.state, previous)
+        latest[originator] = (prefix, hashed)
+        chained.append((originator, version, hashed))
     return chained
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import struct
 from dataclasses import dataclass
+from functools import lru_cache
 from uuid import UUID
 
 GENESIS = bytes(32)  # the "previous hash" of a grant's first record
@@ -25,7 +26,7 @@ def record_hash(originator_id: UUID, version: int, topic: str, state: bytes, pre
 
     It is also the record's Merkle leaf hash (ledger/merkle.py), so verifying a record costs one hash, not two.
     """
-    return hash_of_record(record_prefix(originator_id.bytes), version, topic_field(topic.encode()), state, previous)
+    return hash_of_record(record_prefix(originator_id.bytes), version, encoded_topic(topic), state, previous)
 
 
 def record_prefix(originator: bytes) -> bytes:
@@ -36,6 +37,12 @@ def record_prefix(originator: bytes) -> bytes:
 def topic_field(topic: bytes) -> bytes:
     """The topic, length-prefixed."""
     return len(topic).to_bytes(4, "big") + topic
+
+
+@lru_cache(maxsize=1024)  # topics name event classes: a few dozen, met a million times
+def encoded_topic(topic: str) -> bytes:
+    """`topic_field` of a topic as text."""
+    return topic_field(topic.encode())
 
 
 def hash_of_record(prefix: bytes, version: int, topic: bytes, state: bytes, previous: bytes) -> bytes:

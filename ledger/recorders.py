@@ -26,7 +26,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed
 
-from ledger.integrity import GENESIS, ChainLink, LogRecord, StoredRecord, hash_of_record, record_prefix, topic_field
+from ledger.integrity import GENESIS, ChainLink, LogRecord, StoredRecord, encoded_topic, hash_of_record, record_prefix
 
 BATCH = 10_000  # rows per round trip when streaming the log: memory stays flat however long the log is
 
@@ -132,25 +132,32 @@ SELECT_LATEST_CHECKPOINT = (
 )
 
 
+Tips = dict[int, tuple[int, bytes]]  # grant (its UUID's int: cheap to hash) -> version and hash of its latest record
+
+
 def chain_hashes(
     stored_events: Sequence[StoredEvent], previous_hash: Callable[[UUID, int], bytes | None]
-) -> list[tuple[UUID, int, bytes]]:
-    """Each new record's grant, version and hash, chained to its grant's previous record."""
-    latest: dict[UUID, tuple[bytes, bytes]] = {}  # grant -> its record prefix and its latest hash
-    chained = []
+) -> tuple[list[bytes], Tips]:
+    """Each new record's hash, chained to its grant's previous record; and each grant's new tip."""
+    latest: dict[int, tuple[bytes, int, bytes]] = {}  # grant -> its record prefix, latest version and hash
+    hashes = []
     for stored in stored_events:
         originator = _uuid(stored.originator_id)
         version = stored.originator_version
-        prefix, previous = latest.get(originator) or (record_prefix(originator.bytes), None)
-        if previous is None:
+        known = latest.get(originator.int)
+        previous: bytes | None
+        if known is not None and known[1] == version - 1:
+            prefix, previous = known[0], known[2]
+        else:
+            prefix = record_prefix(originator.bytes)
             previous = GENESIS if version == 1 else previous_hash(originator, version - 1)
         if previous is None:
             msg = f"record {originator} v{version} cannot be chained: version {version - 1} has no hash"
             raise ChainBrokenError(msg)
-        hashed = hash_of_record(prefix, version, topic_field(stored.topic.encode()), stored.state, previous)
-        latest[originator] = (prefix, hashed)
-        chained.append((originator, version, hashed))
-    return chained
+        hashed = hash_of_record(prefix, version, encoded_topic(stored.topic), stored.state, previous)
+        latest[originator.int] = (prefix, version, hashed)
+        hashes.append(hashed)
+    return hashes, {grant: (version, hashed) for grant, (_, version, hashed) in latest.items()}
 
 
 def _uuid(originator: object) -> UUID:
@@ -167,21 +174,21 @@ class _Tips:
     KEPT = 10_000
 
     def __init__(self) -> None:
-        self._tips: dict[UUID, tuple[int, bytes]] = {}
+        self._tips: Tips = {}
         self._pending = threading.local()
 
     def previous(self, originator: UUID, version: int) -> bytes | None:
-        tip = self._tips.get(originator)
+        tip = self._tips.get(originator.int)
         return tip[1] if tip is not None and tip[0] == version else None
 
-    def written(self, chained: list[tuple[UUID, int, bytes]]) -> None:
-        self._pending.chained = chained
+    def written(self, tips: Tips) -> None:
+        self._pending.tips = tips
 
     def committed(self) -> None:
-        for originator, version, hashed in getattr(self._pending, "chained", ()):
-            self._tips.pop(originator, None)
-            self._tips[originator] = (version, hashed)
-        self._pending.chained = ()
+        for grant, tip in getattr(self._pending, "tips", {}).items():
+            self._tips.pop(grant, None)  # re-inserted last: the grants written longest ago are forgotten first
+            self._tips[grant] = tip
+        self._pending.tips = {}
         while len(self._tips) > self.KEPT:
             self._tips.pop(next(iter(self._tips)), None)
 
@@ -218,9 +225,9 @@ class LedgerRecorder:
             row = cursor.fetchone()
             return None if row is None or row["record_hash"] is None else bytes(row["record_hash"])
 
-        chained = chain_hashes(stored_events, previous_hash)
-        self.tips.written(chained)
-        return [hashed for _, _, hashed in chained]
+        hashes, tips = chain_hashes(stored_events, previous_hash)
+        self.tips.written(tips)
+        return hashes
 
     def log_size(self) -> int:
         with self.datastore.transaction(commit=False) as cursor:
@@ -375,7 +382,7 @@ class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder
         self.insert_events_statement = self.tables.render(INSERT_EVENT)
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:  # noqa: ANN401
-        self.tips.written([])  # nothing of an earlier, failed write may be taken for this one
+        self.tips.written({})  # nothing of an earlier, failed write may be taken for this one
         ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
         self.tips.committed()
         return ids
@@ -487,7 +494,7 @@ class ChainedPostgresApplicationRecorder(LedgerRecorder, PostgresApplicationReco
         cursor.execute(SQL(_literal(self._statement(template))), params)
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:  # noqa: ANN401
-        self.tips.written([])  # nothing of an earlier, failed write may be taken for this one
+        self.tips.written({})  # nothing of an earlier, failed write may be taken for this one
         ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
         self.tips.committed()
         return ids

@@ -28,7 +28,7 @@ from domain.errors import GrantNotFoundError
 from domain.grant import grant_id
 from ledger.application import GrantLedger
 from ledger.checkpoints import Checkpoint, is_signed_by
-from ledger.integrity import GENESIS, LogRecord, hash_of_record, record_prefix, topic_field
+from ledger.integrity import GENESIS, LogRecord, encoded_topic, hash_of_record, record_prefix
 from ledger.merkle import MerkleLog
 
 PROGRESS_EVERY = 100_000
@@ -92,12 +92,11 @@ def verify_grant(ledger: GrantLedger, grant_no: str) -> VerifyReport:
         raise GrantNotFoundError(grant_no)
     report = VerifyReport(chains=1, records=len(records))
     chains, last_version, previous = _Chains(ledger, report), 0, GENESIS
+    prefix = record_prefix(grant_id(grant_no).bytes)
     for record in records:
         link = record.link
-        originator = link.originator_id.hex
-        chains.prefixes[originator] = record_prefix(link.originator_id.bytes)
-        row = (link.position, link.hash, originator, link.version, record.topic, record.state)
-        chains.irregular(row, last_version, previous)
+        row = (link.position, link.hash, link.originator_id.hex, link.version, record.topic, record.state)
+        chains.irregular(row, (last_version, previous, prefix))
         last_version, previous = link.version, link.hash
     report.seconds = time.perf_counter() - started
     return report
@@ -112,22 +111,20 @@ def _check_log(
     """The pass itself, a batch of rows at a time. Its inner loop is flat on purpose: it runs a million times, and
     only the rare paths call out; the Merkle log takes each batch's hashes at once, up to each checkpoint's size."""
     log, chains, count, next_position = MerkleLog(), _Chains(ledger, report), 0, 1
-    tips, prefixes, topics = chains.tips, chains.prefixes, chains.topics
+    tips = chains.tips
     for rows in ledger.integrity.log_batches():
         for record in rows:
             position, stored, originator, version, topic, state = record
             if position != next_position:
                 chains.positions_missing(next_position, position)
             next_position = position + 1
-            tip = tips.pop(originator, None)  # re-inserted below: the most recently seen chains come last
-            last_version, previous = tip if tip is not None else chains.resume(originator, version)
-            if version == last_version + 1 and type(state) is bytes:
-                topic_bytes = topics.get(topic) or chains.encode(topic)  # type: ignore[arg-type]
-                if hash_of_record(prefixes[originator], version, topic_bytes, state, previous) != stored:
-                    chains.changed(record, previous)
+            tip = tips.pop(originator, None) or chains.resume(originator, version)  # re-inserted last, below
+            if version == tip[0] + 1 and type(state) is bytes:
+                if hash_of_record(tip[2], version, encoded_topic(topic), state, tip[1]) != stored:
+                    chains.changed(record, tip)
             else:
-                chains.irregular(record, last_version, previous)
-            tips[originator] = (version, stored)
+                chains.irregular(record, tip)
+            tips[originator] = (version, stored, tip[2])
         chains.forget_oldest()
         count = _extend_log(log, [record[1] for record in rows], by_size, report)
         if progress is not None and count // PROGRESS_EVERY > (count - len(rows)) // PROGRESS_EVERY:
@@ -148,34 +145,32 @@ def _extend_log(log: MerkleLog, hashes: list[bytes], by_size: dict[int, list[Che
     return log.size
 
 
+# A chain's tip as the pass keeps it: the version and stored hash of its latest record, and its record prefix.
+Tip = tuple[int, bytes, bytes]
+
+
 class _Chains:
-    """The tips of the chains seen lately (grant id -> version, hash), and what happens off the common path."""
+    """The tips of the chains seen lately (grant id -> `Tip`), and what happens off the common path."""
 
     def __init__(self, ledger: GrantLedger, report: VerifyReport) -> None:
         self.ledger, self.report = ledger, report
-        self.tips: dict[str, tuple[int, bytes]] = {}
-        self.prefixes: dict[str, bytes] = {}  # each grant's record prefix (ledger.integrity.record_prefix)
-        self.topics: dict[str, bytes] = {}
+        self.tips: dict[str, Tip] = {}
         self.count = 0  # chains begun: grants, decisions, lists, people
 
-    def resume(self, originator: str, version: int) -> tuple[int, bytes]:
+    def resume(self, originator: str, version: int) -> Tip:
         """A chain not in memory: a new grant, or one forgotten (resumed from its latest earlier record)."""
-        self.prefixes[originator] = record_prefix(bytes.fromhex(originator))
+        prefix = record_prefix(bytes.fromhex(originator))
         earlier = None if version == 1 else self.ledger.integrity.latest_before(originator, version)
         if earlier is None:
             self.count += 1
-            return 0, GENESIS
-        return earlier
+            return 0, GENESIS, prefix
+        return *earlier, prefix
 
     def forget_oldest(self) -> None:
         """Keep at most TIPS_KEPT chains in memory: the ones seen longest ago go."""
-        tips, prefixes = self.tips, self.prefixes
+        tips = self.tips
         for oldest in list(islice(tips, max(0, len(tips) - TIPS_KEPT))):
-            del tips[oldest], prefixes[oldest]
-
-    def encode(self, topic: str) -> bytes:
-        self.topics[topic] = encoded = topic_field(topic.encode())
-        return encoded
+            del tips[oldest]
 
     def positions_missing(self, expected: int, found: int) -> None:
         """Rows gone from the log (or moved): reported once per gap, not once for every record after it."""
@@ -185,21 +180,20 @@ class _Chains:
             )
         )
 
-    def changed(self, record: LogRecord, previous: bytes) -> None:
+    def changed(self, record: LogRecord, tip: Tip) -> None:
         position, stored, originator, version, topic, state = record
-        computed = hash_of_record(
-            self.prefixes[originator], version, topic_field((topic or "").encode()), _as_bytes(state), previous
-        )
+        computed = hash_of_record(tip[2], version, encoded_topic(topic or ""), _as_bytes(state), tip[1])
         expected = f"hash {computed.hex()[:16]}"
         self._problem("stored record changed", originator, version, position, expected, stored.hex()[:16])
 
-    def irregular(self, record: LogRecord, last_version: int, previous: bytes) -> None:
+    def irregular(self, record: LogRecord, tip: Tip) -> None:
         """A record off the common path: after a gap in its chain, out of order, or stored as other than bytes.
 
         After a gap the record's own hash cannot be checked (it covers the deleted record's); the Merkle log and the
         checkpoints still cover it.
         """
         position, stored, originator, version, topic, state = record
+        last_version, previous, prefix = tip
         if version > last_version + 1:
             missing = f"version {last_version + 1}"
             if version > last_version + 2:
@@ -210,13 +204,8 @@ class _Chains:
         if version <= last_version:
             expected = f"version {last_version + 1} next"
             self._problem("chain out of order", originator, version, position, expected, f"version {version}")
-        if (
-            hash_of_record(
-                self.prefixes[originator], version, topic_field((topic or "").encode()), _as_bytes(state), previous
-            )
-            != stored
-        ):
-            self.changed(record, previous)
+        if hash_of_record(prefix, version, encoded_topic(topic or ""), _as_bytes(state), previous) != stored:
+            self.changed(record, tip)
 
     def _problem(  # noqa: PLR0913, PLR0917 - where and what, for the message
         self, what: str, originator: str, version: int, position: int, expected: str, found: str

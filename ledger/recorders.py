@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, LiteralString
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import DatabaseError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg import Cursor
@@ -33,6 +33,10 @@ BATCH = 10_000  # rows per round trip when streaming the log: memory stays flat 
 
 class ChainBrokenError(Exception):
     """A new record cannot be chained: its grant's previous record has no hash (the ledger was tampered with)."""
+
+
+class LedgerShapeError(Exception):
+    """The database holds a ledger of an older shape, whose record hashes are not in its events table."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,7 @@ SELECT_HASHES = (
     "SELECT {position}, record_hash FROM {events} WHERE {position} > {p} AND {chained} ORDER BY {position} LIMIT {p}"
 )
 SELECT_EVENT_COUNT = "SELECT COUNT(*) AS count FROM {events}"
+SELECT_LEDGER_COLUMNS = "SELECT record_hash, {position} FROM {events} LIMIT 0"
 SELECT_LOG_RECORDS = (
     "SELECT {position}, record_hash, originator_id, originator_version, topic, state FROM {events} "
     "WHERE {position} > {p} AND {chained} ORDER BY {position} LIMIT {p}"
@@ -202,6 +207,26 @@ class LedgerRecorder:
 
     def _encode_id(self, originator_id: UUID) -> object:
         return originator_id
+
+    def create_table(self) -> None:
+        """eventsourcing's set-up with the ledger's own, then a clear refusal of a ledger of the older shape.
+
+        `CREATE TABLE IF NOT EXISTS` leaves an events table without record hashes as it is (ledgers made before
+        the hashes moved into the events rows kept them in a `record_hashes` table).
+        """
+        super().create_table()  # type: ignore[misc]  # the eventsourcing recorder's, next in the MRO
+        try:
+            with self.datastore.transaction(commit=False) as cursor:
+                self._run(cursor, SELECT_LEDGER_COLUMNS)
+        except DatabaseError as error:
+            if "record_hash" not in str(error) and self.tables.position not in str(error):
+                raise
+            msg = (
+                f"the ledger's events table {self.tables.events} has no record hashes in its rows: it was made by an "
+                "older version, which kept them in a separate record_hashes table. Fix: record into a new ledger "
+                "(GRANTS_LEDGER_URL); keep the old file to verify with the version that made it"
+            )
+            raise LedgerShapeError(msg) from error
 
     def _statement(self, template: str) -> str:
         """A template rendered for these tables, once."""

@@ -1,17 +1,20 @@
-"""Auditors' commands: `grants audit verify|check|timeline|state`, `ledger checkpoint`, `import-history`."""
+"""Auditors' commands: `grants audit verify|check|timeline|state|reconcile`, `ledger checkpoint`, `import-history`."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from datetime import date, datetime
 from pathlib import Path
 
 import click
 
 from audit.check import VIOLATION, check_ledger
+from audit.reconcile import DIFFERENT, GrantReconciliation, reconcile, summary_line
 from audit.timeline import state_as_of, timeline
 from audit.verify import VerifyReport, verify_grant, verify_ledger
-from cli.errors import refusals_fail
+from cli.errors import fail, refusals_fail
 from cli.render import status_block, table
 from cli.rules_file import load_rules
 from cli.settings import Settings
@@ -28,6 +31,9 @@ from ledger.checkpoints import (
     parse_export,
 )
 from ledger.history_import import parse_history
+from ledger.projections import GrantProjection
+from ledger.read_models import opened_read_models
+from worker import connect
 
 VERIFICATION_FAILED = 1
 
@@ -155,6 +161,36 @@ def moment(text: str) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=SHANGHAI)
 
 
+@audit.command("reconcile")
+@click.option("--year", "fiscal_year", type=int, help="Reconcile the grants of one fiscal year.")
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_obj
+def reconcile_command(settings: Settings, fiscal_year: int | None, output: str) -> None:
+    """Compare every grant's workflow history in Temporal with the ledger; exit 1 on any difference."""
+
+    async def compare_all() -> list[GrantReconciliation]:
+        client = await connect(settings)
+        with open_ledger(settings.ledger_url) as ledger:
+            return await reconcile(client, ledger, fiscal_year)
+
+    with refusals_fail():
+        try:
+            results = asyncio.run(compare_all())
+        except RuntimeError as error:
+            fail(
+                f"cannot reach Temporal ({error}). Fix: start the local stack with `grants up`, "
+                "or point GRANTS_TEMPORAL_ADDRESS at your Temporal server"
+            )
+    different = any(result.outcome == DIFFERENT for result in results)
+    if output == "json":
+        report = {"consistent": not different, "grants": [result.as_dict() for result in results]}
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        click.echo("\n".join([*(str(result) for result in results), summary_line(results)]))
+    if different:
+        raise SystemExit(VERIFICATION_FAILED)
+
+
 @click.command("import-history")
 @click.argument("history_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_obj
@@ -188,3 +224,20 @@ def checkpoint(settings: Settings, export_file: Path | None) -> None:
         click.echo(f"{taken.describe()} written to {export_file}")
     else:
         click.echo(f"{taken.describe()}, signed by key {taken.key_id}")
+
+
+@ledger_group.command("rebuild-read-models")
+@click.pass_obj
+def rebuild_read_models(settings: Settings) -> None:
+    """Empty the read models (`grants list` reads them) and project the whole ledger into them again."""
+    started = time.perf_counter()
+    with refusals_fail():
+        quorum = load_rules(settings.rules_file).fund_rules.quorum_fraction
+    with refusals_fail(), open_ledger(settings.ledger_url) as ledger, opened_read_models(settings.ledger_url) as engine:
+        projection = GrantProjection(ledger, engine, quorum)
+        read = projection.rebuild()
+        position = projection.position()
+    click.echo(
+        f"rebuilt the read models from {read:,} ledger events (up to notification {position:,}) "
+        f"in {time.perf_counter() - started:.2f} s"
+    )

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from cli.errors import fail, refusals_fail
+from cli.rules_file import load_rules
 from cli.settings import Settings
 from domain.decisions import DecisionItem, DecisionKind, RecordDecision, validate_votes
 from domain.errors import InvalidInputError
@@ -27,11 +28,18 @@ present = ["王强", "李明", "张华", "赵丽"]
 recused = []
 
 [[items]]
-kind = "large_fund_use"              # large_fund_use, major_project, officer_change, scope_change
+kind = "large_fund_use"              # large_fund_use, major_project, officer_change, scope_change, appointment
 grant_no = "HN-2020-ZX-0001"
 amount = "5200000.00"                # yuan; the most this decision authorises
 description = "长沙市2020年专项资金拨付"
 votes = [["李明", "for"], ["张华", "for"], ["赵丽", "for"], ["王强", "for"]]   # the chair last
+
+[[items]]
+kind = "appointment"                 # 重要干部任免: a key role (approver, finance) for one person
+appointee = "刘洋"
+role = "finance"
+description = "任命刘洋为省计生协财务"
+votes = [["李明", "for"], ["张华", "for"], ["赵丽", "for"], ["王强", "for"]]
 """
 
 
@@ -52,10 +60,14 @@ def decision() -> None:
 def record(settings: Settings, minutes_file: Path) -> None:
     """Record a decision; refused (R5) unless the minutes show a valid meeting."""
     minutes = _read(minutes_file, settings.actor)
-    with refusals_fail(), open_ledger(settings.ledger_url) as ledger:
+    with (
+        refusals_fail(),  # a bad rules file too
+        open_ledger(settings.ledger_url, fund_rules=load_rules(settings.rules_file).fund_rules) as ledger,
+    ):
         ledger.record_decision(minutes)
     items = "; ".join(
-        f"{item.kind.value} for {item.grant_no}" + (f" up to {item.amount.yuan()} yuan" if item.amount else "")
+        f"{item.kind.value} for {item.grant_no or f'{item.appointee} as {item.role}'}"
+        + (f" up to {item.amount.yuan()} yuan" if item.amount else "")
         for item in minutes.items
     )
     click.echo(f"decision {minutes.minutes_ref} of {minutes.body} ({minutes.held_on}) recorded: {items}")
@@ -94,10 +106,12 @@ def _item(raw: dict[str, Any]) -> DecisionItem:
     amount = raw.get("amount")
     return DecisionItem(
         kind=DecisionKind(raw["kind"]),
-        grant_no=str(raw["grant_no"]),
+        grant_no=str(raw.get("grant_no", "")),  # an appointment names `appointee` and `role` instead
         amount=None if amount is None else Money.parse_yuan(str(amount)),
         description=str(raw.get("description", "")),
         votes=validate_votes(raw["votes"]),
+        appointee=str(raw.get("appointee", "")),
+        role=str(raw.get("role", "")),
     )
 
 

@@ -14,6 +14,7 @@ import asyncio
 import shutil
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 
 import click
 
@@ -23,6 +24,7 @@ from audit.verify import verify_ledger
 from cli.audit_commands import summary
 from cli.gateway import GrantGateway
 from cli.render import grants_table, history_table
+from cli.rules_file import RulesInForce, load_rules
 from cli.settings import Settings
 from cli.stack import start_detached, stop_detached
 from domain.commands import (
@@ -39,11 +41,15 @@ from domain.commands import (
     SubmitApplication,
     SubmitFinalReport,
 )
-from domain.decisions import DecisionItem, DecisionKind, RecordDecision, Vote
+from domain.decisions import DEFAULT_QUORUM, DecisionItem, DecisionKind, RecordDecision, Vote
+from domain.oversight import FundRules
+from domain.roles import Role
+from domain.staff import AppointStaff
 from domain.state import GrantState
 from domain.values import Money, Points
 from ledger.application import open_ledger
 from ledger.checkpoints import load_public_key
+from ledger.projections import current_grants
 from ledger.settings import default_ledger_url
 from worker import connect
 
@@ -80,13 +86,60 @@ TOTAL_YUAN = 51_660_000  # 5166 万元 [seed 000]
 PARTY_GROUP = ("康代四", "李明", "张华", "赵丽", "陈刚")  # the association's 党组; the chair first
 MINUTES_REF = "湘计生协党组纪要〔2020〕12号"
 DECISION_REF = f"党组会:{MINUTES_REF}"
+# The rules the demo's stack runs by (roles required) unless GRANTS_RULES_FILE names others.
+SHIPPED_RULES = Path(__file__).parents[1] / "config" / "rules" / "hunan.toml"
+
+# The people who act, and the staff register that lets them (the provincial ones for every region).
+OFFICE = "省计生协 办公室"  # records the minutes; closes the grants (officer)
+APPROVER = "省计生协 项目部"
+FINANCE_DEPARTMENT = "省财政厅 社保处"  # issues the appropriation notices
+EVALUATORS = "省计生协 绩效评价组"
+PERSONNEL = "省计生协 人事处"  # records the appointments
+
+
+def project_office(city: CityGrant) -> str:
+    """The city association's project office: applies, runs publicity, reports (officer and recipient)."""
+    return f"{city.city}计生协 项目办"
+
+
+def finance_office(city: CityGrant) -> str:
+    """The city association's finance office: acknowledges the notice and pays the tranches (recipient, finance)."""
+    return f"{city.city}计生协 财务"
+
+
+def appointments() -> list[AppointStaff]:
+    """Everyone's roles; the key ones (approver, finance) on the 党组会's decision."""
+    provincial = [(OFFICE, Role.OFFICER), (APPROVER, Role.APPROVER), (FINANCE_DEPARTMENT, Role.FINANCE)]
+    provincial.append((EVALUATORS, Role.AUDITOR))
+    appointed = [
+        AppointStaff(person=person, role=role, granted_by=PERSONNEL, decision_ref=_authority(role))
+        for person, role in provincial
+    ]
+    for city in CITY_GRANTS:
+        for person, role in (
+            (project_office(city), Role.OFFICER),
+            (project_office(city), Role.RECIPIENT),
+            (finance_office(city), Role.RECIPIENT),
+            (finance_office(city), Role.FINANCE),
+        ):
+            appointed.append(
+                AppointStaff(
+                    person=person, role=role, granted_by=PERSONNEL, scope=city.region, decision_ref=_authority(role)
+                )
+            )
+    return appointed
+
+
+def _authority(role: Role) -> str:
+    return DECISION_REF if role in FundRules().key_roles else ""
 
 
 def collective_decision() -> RecordDecision:
-    """The 党组会 of 20 June 2020: every city grant as a major project, and its money as large-amount fund use."""
+    """The 党组会 of 20 June 2020: every city grant as a major project, its money as large-amount fund use, and
+    the important appointments (approver and finance) of the people who handle them."""
     chair, *others = PARTY_GROUP
     votes = tuple((member, Vote.FOR) for member in [*others[:3], chair])  # 陈刚 absent; the chair states last
-    items = tuple(
+    grants = tuple(
         DecisionItem(
             kind=kind,
             grant_no=grant_no(index),
@@ -97,6 +150,20 @@ def collective_decision() -> RecordDecision:
         for index, city in enumerate(CITY_GRANTS)
         for kind in (DecisionKind.MAJOR_PROJECT, DecisionKind.LARGE_FUND_USE)
     )
+    appointed = tuple(
+        DecisionItem(
+            kind=DecisionKind.APPOINTMENT,
+            grant_no="",
+            amount=None,
+            description=f"任命{staff.person}为{staff.role}",
+            votes=votes,
+            appointee=staff.person,
+            role=staff.role.value,
+        )
+        for staff in appointments()
+        if staff.decision_ref
+    )
+    items = grants + appointed
     return RecordDecision(
         body="党组会",
         held_on=date(2020, 6, 20),
@@ -119,8 +186,7 @@ def lifecycle(index: int, city: CityGrant) -> list[GrantCommand]:
     """The commands that take one city's grant from application to closing, by the people who act."""
     number, amount = grant_no(index), Money(city.yuan * 100)
     first_tranche = Money(amount.fen * 6 // 10)
-    applicant, approver, finance = f"{city.city}计生协 项目办", "省计生协 项目部", "省财政厅 社保处"
-    recipient, auditor = f"{city.city}计生协 财务", "省计生协 绩效评价组"
+    applicant, recipient = project_office(city), finance_office(city)
     document_no = "湘财社指〔2020〕36号" if index < 7 else "湘财社指〔2020〕37号"
     details = ApplicationDetails(
         program=PROGRAMS[index % len(PROGRAMS)],
@@ -132,22 +198,32 @@ def lifecycle(index: int, city: CityGrant) -> list[GrantCommand]:
         period_start=date(2020, 1, 1),
         period_end=date(2020, 12, 31),
     )
+    officer, reporter = {"actor": applicant, "role": Role.OFFICER}, {"actor": applicant, "role": Role.RECIPIENT}
+    payer = {"actor": recipient, "role": Role.FINANCE}
     return [
-        SubmitApplication(grant_no=number, actor=applicant, details=details),
-        ApproveApplication(grant_no=number, actor=approver, approved=amount, opinion="同意", decision_ref=DECISION_REF),
+        SubmitApplication(grant_no=number, **officer, details=details),
+        ApproveApplication(
+            grant_no=number,
+            actor=APPROVER,
+            role=Role.APPROVER,
+            approved=amount,
+            opinion="同意",
+            decision_ref=DECISION_REF,
+        ),
         RecordNotice(
             grant_no=number,
-            actor=finance,
+            actor=FINANCE_DEPARTMENT,
+            role=Role.FINANCE,
             document_no=document_no,
             issuer="湖南省财政厅",
             issued_on=date(2020, 6, 10),
             amount=amount,
             budget_subject="计划生育事务",
         ),
-        AcknowledgeNotice(grant_no=number, actor=recipient),
+        AcknowledgeNotice(grant_no=number, actor=recipient, role=Role.RECIPIENT),
         RecordDisbursement(
             grant_no=number,
-            actor=recipient,
+            **payer,
             amount=first_tranche,
             paid_on=date(2020, 7, 15),
             payee=details.recipient,
@@ -155,7 +231,7 @@ def lifecycle(index: int, city: CityGrant) -> list[GrantCommand]:
         ),
         RecordDisbursement(
             grant_no=number,
-            actor=recipient,
+            **payer,
             amount=amount - first_tranche,
             paid_on=date(2020, 9, 30),
             payee=details.recipient,
@@ -163,22 +239,22 @@ def lifecycle(index: int, city: CityGrant) -> list[GrantCommand]:
         ),
         StartPublicity(
             grant_no=number,
-            actor=applicant,
+            **officer,
             starts_on=date(2020, 10, 9),
             ends_on=date(2020, 10, 15),
             place="项目村公示栏",
         ),
-        ConcludePublicity(grant_no=number, actor=applicant, concluded_on=date(2020, 10, 16)),
+        ConcludePublicity(grant_no=number, **officer, concluded_on=date(2020, 10, 16)),
         SubmitFinalReport(
             grant_no=number,
-            actor=applicant,
+            **reporter,
             people_reached=city.yuan // 3_000,
             money_used=Money(amount.fen * 986 // 1000),
             satisfaction=Points(980),
             outcomes="按项目文本完成",
         ),
-        RecordEvaluation(grant_no=number, actor=auditor, score=Points(city.score_tenths)),
-        CloseGrant(grant_no=number, actor=approver),
+        RecordEvaluation(grant_no=number, actor=EVALUATORS, role=Role.AUDITOR, score=Points(city.score_tenths)),
+        CloseGrant(grant_no=number, actor=OFFICE, role=Role.OFFICER),
     ]
 
 
@@ -210,6 +286,8 @@ def run_demo(settings: Settings, *, keep: bool) -> None:
         signing_key_file=demo_dir / "checkpoint-signing-key.pem",
         master_key_file=demo_dir / "master.key",
     )
+    rules_file = settings.rules_file or SHIPPED_RULES
+    settings = replace(settings, rules_file=rules_file)
     stopped = stop_detached(settings)
     if stopped:
         click.echo(f"stopped the local stack that was running (pid {stopped.pid}, data in {stopped.data_dir})")
@@ -220,12 +298,21 @@ def run_demo(settings: Settings, *, keep: bool) -> None:
         click.echo(
             f"running {len(CITY_GRANTS)} city grants of the 2020 transfer ({TOTAL_YUAN:,} yuan) through six stages:"
         )
-        with open_ledger(settings.ledger_url) as ledger:
+        rules = load_rules(rules_file)
+        with open_ledger(settings.ledger_url, fund_rules=rules.fund_rules) as ledger:
             recorded = ledger.record_decision(collective_decision())
+            staff = appointments()
+            for appointment in staff:
+                ledger.appoint(appointment)
         click.echo(
             f"  collective decision {MINUTES_REF} (党组会, {recorded.held_on}) recorded: {len(recorded.items)} items"
         )
-        asyncio.run(_play_on(settings))
+        required = "every step checked against it" if rules.fund_rules.roles_required else "roles not required"
+        click.echo(
+            f"  staff register: {len(staff)} appointments of {len({a.person for a in staff})} people, "
+            f"{sum(bool(a.decision_ref) for a in staff)} key ones on that decision ({required}; {rules_file})"
+        )
+        asyncio.run(_play_on(settings, rules))
         _print_results(settings)
     finally:
         if keep:
@@ -235,22 +322,31 @@ def run_demo(settings: Settings, *, keep: bool) -> None:
             click.echo("local stack stopped (run `make demo KEEP=1` to keep it up and browse the Web UI)")
 
 
-async def _play_on(settings: Settings) -> None:
+async def _play_on(settings: Settings, rules: RulesInForce) -> None:
     client = await connect(settings)
-    await play(GrantGateway(client, settings.task_queue, settings.ledger_url, settings.command_timeout_seconds))
+    gateway = GrantGateway(
+        client,
+        settings.task_queue,
+        settings.ledger_url,
+        settings.command_timeout_seconds,
+        policy=rules.deadlines,
+        fund_rules=rules.fund_rules,
+    )
+    await play(gateway)
 
 
 def _print_results(settings: Settings) -> None:
+    summaries = current_grants(settings.ledger_url, DEFAULT_QUORUM)
     with open_ledger(settings.ledger_url) as ledger:
-        states = [ledger.state(number) for number in sorted(ledger.grant_numbers())]
         example = grant_no(0)
         rows = history_rows(ledger.history(example))
         verified = verify_ledger(ledger, load_public_key(settings.signing_key_file))
         findings = check_ledger(ledger)
-    total = sum((state.disbursed for state in states), Money(0))
+    total = Money(sum(summary.disbursed_fen for summary in summaries))
     click.echo("")
-    click.echo(grants_table(states))
-    click.echo(f"{len(states)} grants, {sum(s.stage == 'closed' for s in states)} closed; disbursed in all: {total}")
+    click.echo(grants_table(summaries))
+    closed = sum(summary.stage == "closed" for summary in summaries)
+    click.echo(f"{len(summaries)} grants, {closed} closed; disbursed in all: {total}")
     click.echo("")
     click.echo(f"ledger history of {example}:")
     click.echo(history_table(rows))

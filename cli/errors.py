@@ -9,6 +9,7 @@ from typing import NoReturn
 import click
 
 from cli.rules_file import RulesFileError
+from cli.settings import ConfigError
 from cli.stack import StackError
 from domain.errors import GrantError
 from ledger.checkpoints import CheckpointFileError
@@ -26,6 +27,7 @@ REFUSALS = (
     MasterKeyError,
     RulesFileError,
     HistoryFileError,
+    ConfigError,
 )
 
 

@@ -8,6 +8,7 @@ the rule and the fix, exits with status 2, and writes nothing.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -21,6 +22,7 @@ import click
 from audit.history import history_rows
 from cli import demo as demo_scenario
 from cli.audit_commands import audit, import_history, ledger_group
+from cli.config_commands import config_group, ledger_init
 from cli.decision_commands import decision
 from cli.errors import USAGE_ERROR, fail, refusals_fail
 from cli.gateway import GrantGateway, WorkerUnavailableError
@@ -32,7 +34,9 @@ from cli.render import grants_table, history_table, publication, result_line, st
 from cli.rules_file import load_rules
 from cli.settings import Settings
 from cli.stack import run_stack, start_detached, stop_detached
+from cli.staff_commands import staff
 from domain.commands import (
+    REGION_CODE,
     AcknowledgeNotice,
     ApplicationDetails,
     ApproveApplication,
@@ -51,15 +55,20 @@ from domain.commands import (
     SubmitFinalReport,
 )
 from domain.errors import InvalidInputError
+from domain.roles import Role
+from domain.stages import Stage
 from domain.state import GrantState
 from domain.values import Money, Points
 from ledger.application import open_ledger
 from ledger.personal_data import load_master_key
+from ledger.projections import current_grants
+from ledger.read_models import GrantFilter
 from worker import connect
 from worker import main as worker_main
 from workflows.grant_lifecycle import workflow_id_for
 
 T = TypeVar("T")
+ROLE_HELP = "The role you act in (officer, approver, ...): a step it may not take is refused before it is recorded."
 DECISION_HELP = "The collective decision (三重一大) it rests on, as BODY:MINUTES (see `grants decision record`)."
 
 
@@ -102,7 +111,7 @@ def execute(ctx: click.Context, grant_no: str, build: Callable[[str], GrantComma
     """Build the command (refusing bad values), send it, and print the result line."""
     settings = settings_of(ctx)
     try:
-        command = build(settings.actor)
+        command = replace(build(settings.actor), role=settings.role)
     except InvalidInputError as error:
         fail(f"grant {grant_no}: invalid input: {error}. Fix: correct the value and run the command again")
     with refusals_fail():
@@ -112,13 +121,19 @@ def execute(ctx: click.Context, grant_no: str, build: Callable[[str], GrantComma
 
 @click.group()
 @click.option("--actor", envvar="GRANTS_ACTOR", help="Who is recorded as acting (default: your login name).")
+@click.option("--role", type=click.Choice([role.value for role in Role]), help=ROLE_HELP)
 @click.option("-v", "--verbose", is_flag=True, help="Show the log lines of the commands.")
 @click.pass_context
-def grants(ctx: click.Context, actor: str | None, verbose: bool) -> None:  # noqa: FBT001 - click flag
+def grants(ctx: click.Context, actor: str | None, role: str | None, verbose: bool) -> None:  # noqa: FBT001 - click flag
     """Grant Ledger: every step of every grant, recorded as an immutable event."""
-    configure_logging(logging.INFO if verbose else logging.WARNING)
-    settings = Settings.from_env()
-    ctx.obj = replace(settings, actor=actor) if actor else settings
+    level = logging.INFO if verbose else logging.WARNING
+    if ctx.invoked_subcommand == "config":  # it reports a configuration's problems itself, all of them
+        configure_logging(level)
+        return
+    with refusals_fail():
+        settings = Settings.from_env()
+    configure_logging(level, settings.log_format)
+    ctx.obj = replace(settings, actor=actor or settings.actor, role=role or settings.role)
 
 
 # --- the local stack (operators) ------------------------------------------------------------
@@ -130,7 +145,7 @@ def grants(ctx: click.Context, actor: str | None, verbose: bool) -> None:  # noq
 def up(ctx: click.Context, detach: bool) -> None:  # noqa: FBT001 - click flag
     """Start the local stack: Temporal dev server (Web UI on :8233) and a worker. Ctrl-C stops it."""
     settings = settings_of(ctx)
-    configure_logging(logging.INFO)
+    configure_logging(logging.INFO, settings.log_format)
     with refusals_fail():
         if detach:
             running = start_detached(settings)
@@ -149,10 +164,13 @@ def down(ctx: click.Context) -> None:
 
 
 @grants.command()
-def worker() -> None:
-    """Run a worker against GRANTS_TEMPORAL_ADDRESS until SIGINT or SIGTERM."""
-    configure_logging(logging.INFO)
-    asyncio.run(worker_main())
+@click.pass_context
+def worker(ctx: click.Context) -> None:
+    """Run a worker against GRANTS_TEMPORAL_ADDRESS until SIGINT or SIGTERM (then drain and exit 0)."""
+    settings = settings_of(ctx)
+    configure_logging(logging.INFO, settings.log_format)
+    with refusals_fail():
+        asyncio.run(worker_main(settings))
 
 
 @grants.command()
@@ -484,21 +502,54 @@ def history(ctx: click.Context, grant_no: str) -> None:
 
 
 @grants.command("list")
+@click.option("--stage", type=click.Choice([str(stage) for stage in Stage]), help="Only grants at this stage.")
+@click.option("--region", callback=lambda _ctx, _param, value: region_code(value), help="GB/T 2260 code, e.g. 430100.")
+@click.option("--year", "fiscal_year", type=click.IntRange(2000, 2100), help="Fiscal year, e.g. 2020.")
+@click.option("--program", help="e.g. 暖心家园 (as recorded in the application).")
+@click.option("--overdue", is_flag=True, help="Only grants with a missed deadline whose obligation is still open.")
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
-def list_grants(ctx: click.Context) -> None:
-    """Every grant in the ledger with its stage and amounts (yuan)."""
-    with refusals_fail(), open_ledger(settings_of(ctx).ledger_url) as ledger:
-        states = [ledger.state(grant_no) for grant_no in ledger.grant_numbers()]
-    click.echo(grants_table(states))
+def list_grants(
+    ctx: click.Context,
+    stage: str | None,
+    region: str | None,
+    fiscal_year: int | None,
+    program: str | None,
+    overdue: bool,  # noqa: FBT001 - click flag
+    output: str,
+) -> None:
+    """Every grant with its stage and amounts (yuan), from the read models (brought up to date first)."""
+    settings = settings_of(ctx)
+    where = GrantFilter(Stage(stage) if stage else None, region, fiscal_year, program, overdue=overdue)
+    with refusals_fail():
+        quorum = load_rules(settings.rules_file).fund_rules.quorum_fraction
+    with refusals_fail():
+        summaries = current_grants(settings.ledger_url, quorum, where)
+    if output == "json":
+        click.echo(json.dumps([summary.as_dict() for summary in summaries], ensure_ascii=False, indent=2))
+    elif summaries:
+        click.echo(grants_table(summaries))
+    else:
+        click.echo("no grant matches" if where != GrantFilter() else "no grants in the ledger yet")
+
+
+def region_code(value: str | None) -> str | None:
+    if value is not None and not REGION_CODE.match(value):
+        msg = f"{value!r} is not a six-digit GB/T 2260 code (e.g. 430100 for Changsha)"
+        raise click.BadParameter(msg)
+    return value
 
 
 grants.add_command(audit)
 grants.add_command(ledger_group)
+ledger_group.add_command(ledger_init)
+grants.add_command(config_group)
 grants.add_command(import_history)
 grants.add_command(beneficiaries)
 grants.add_command(decision)
 grants.add_command(erase_person)
 grants.add_command(stuck)
+grants.add_command(staff)
 
 
 def main() -> NoReturn:

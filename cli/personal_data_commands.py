@@ -17,8 +17,10 @@ import click
 from cli.errors import fail, refusals_fail
 from cli.params import DATE, YUAN
 from cli.render import table
+from cli.rules_file import load_rules
 from cli.settings import Settings
 from domain.errors import InvalidInputError
+from domain.oversight import FundRules
 from domain.personal import (
     ONE_CARD,
     Beneficiary,
@@ -61,7 +63,10 @@ def register(settings: Settings, grant_no: str, list_file: Path, pay_by: date | 
     rows = _read_rows(grant_no, list_file)
     with refusals_fail():
         master_key = load_master_key(settings.master_key_file)
-    with refusals_fail(), open_ledger(settings.ledger_url, master_key=master_key) as ledger:
+    with (
+        refusals_fail(),
+        open_ledger(settings.ledger_url, master_key=master_key, fund_rules=_rules(settings)) as ledger,
+    ):
         people = _beneficiaries(grant_no, list_file, rows, ledger.vault)
         command = RegisterBeneficiaries(grant_no=grant_no, actor=settings.actor, beneficiaries=people, pay_by=pay_by)
         size = ledger.register_beneficiaries(command)
@@ -114,7 +119,10 @@ def pay(
             channel=channel,
             card_account=card_account,
         )
-    with refusals_fail(), open_ledger(settings.ledger_url, master_key=master_key) as ledger:
+    with (
+        refusals_fail(),
+        open_ledger(settings.ledger_url, master_key=master_key, fund_rules=_rules(settings)) as ledger,
+    ):
         ledger.pay_beneficiary(command)
     click.echo(f"grant {grant_no}: {amount.yuan()} yuan paid to person {person_id} through {channel}")
 
@@ -127,7 +135,10 @@ def erase_person(settings: Settings, person_id: UUID, reason: str) -> None:
     """Destroy one person's key: their personal data becomes unreadable everywhere (recorded as an event)."""
     with refusals_fail():
         master_key = load_master_key(settings.master_key_file)
-    with refusals_fail(), open_ledger(settings.ledger_url, master_key=master_key) as ledger:
+    with (
+        refusals_fail(),
+        open_ledger(settings.ledger_url, master_key=master_key, fund_rules=_rules(settings)) as ledger,
+    ):
         ledger.erase_person(person_id, reason, settings.actor, timedelta(days=settings.retention_days))
     click.echo(f"person {person_id}: personal data erased (their key is destroyed; the ledger still verifies)")
 
@@ -174,3 +185,8 @@ def _beneficiaries(
     if not people:
         fail(f"grant {grant_no}: {list_file} has no rows. Fix: add one row per person below the header")
     return tuple(people)
+
+
+def _rules(settings: Settings) -> FundRules:
+    """The rules in force: whether the staff register decides who may register, pay or erase."""
+    return load_rules(settings.rules_file).fund_rules

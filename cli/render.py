@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from audit.history import HistoryRow
 from domain.personal import Beneficiary, PersonalData, mask_id_number
 from domain.state import GrantState, Objection
-from domain.values import Money
+from domain.values import Money, Points
+from ledger.read_models import GrantSummary
 
 
 def width(text: str) -> int:
@@ -65,18 +66,18 @@ def _objection(objection: Objection) -> str:
     return f"#{objection.number} of {objection.raised_on} ({status})"
 
 
-def grants_table(states: list[GrantState]) -> str:
+def grants_table(summaries: Sequence[GrantSummary]) -> str:
     rows = [
         [
-            state.grant_no,
-            state.application.recipient,
-            str(state.stage),
-            (state.approved or Money(0)).yuan(),
-            state.appropriated.yuan(),
-            state.disbursed.yuan(),
-            f"{state.score} {state.rating}" if state.score else "-",
+            summary.grant_no,
+            summary.recipient,
+            f"{summary.stage} (OVERDUE)" if summary.overdue else summary.stage,
+            Money(summary.approved_fen or 0).yuan(),
+            Money(summary.appropriated_fen).yuan(),
+            Money(summary.disbursed_fen).yuan(),
+            f"{Points(summary.score_tenths)} {summary.rating}" if summary.score_tenths is not None else "-",
         ]
-        for state in states
+        for summary in summaries
     ]
     headers = ["grant", "recipient", "stage", "approved", "appropriated", "disbursed", "evaluation"]
     return table(headers, rows, right=[3, 4, 5])

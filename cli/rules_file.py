@@ -10,6 +10,7 @@ from typing import Any
 from domain.deadlines import DAY_SECONDS, DeadlinePolicy
 from domain.errors import InvalidInputError
 from domain.oversight import FundRules
+from domain.roles import Role
 from domain.values import Money
 
 DEFAULT_BODY = "湖南省计划生育协会"
@@ -57,7 +58,25 @@ def _fund_rules(raw: dict[str, Any]) -> FundRules:
         major_project_threshold=_positive(raw["thresholds"]["major_project"]),
         quorum=(numerator, denominator),
         publicity_min_days=int(raw["publicity"]["minimum_days"]),
+        **_roles(raw.get("roles", {})),
     )
+
+
+def _roles(raw: dict[str, Any]) -> dict[str, Any]:
+    """The optional [roles] section: whether steps are checked against the staff register, and the key roles."""
+    settings: dict[str, Any] = {}
+    if "required" in raw:
+        if not isinstance(raw["required"], bool):
+            msg = f"roles.required must be true or false, got {raw['required']!r}"
+            raise TypeError(msg)
+        settings["roles_required"] = raw["required"]
+    if "key" in raw:
+        try:
+            settings["key_roles"] = tuple(Role(str(role)) for role in raw["key"])
+        except ValueError:
+            msg = f"roles.key {raw['key']!r} names a role that is not one of {', '.join(Role)}"
+            raise ValueError(msg) from None
+    return settings
 
 
 def _deadlines(raw: dict[str, Any]) -> DeadlinePolicy:

@@ -146,6 +146,7 @@ def start_detached(settings: Settings) -> RunningStack:
         "GRANTS_MASTER_KEY_FILE": str(settings.master_key_file),
         "GRANTS_TEMPORAL_ADDRESS": settings.temporal_address,
         "GRANTS_UI_PORT": str(settings.ui_port),
+        **({"GRANTS_RULES_FILE": str(settings.rules_file)} if settings.rules_file else {}),
     }
     with stack_log.open("ab") as output:
         child = subprocess.Popen(

@@ -67,7 +67,7 @@ class ApplicationDetails:
 
 @dataclass(frozen=True, kw_only=True)
 class GrantCommand:
-    """Common to every command: the grant, who acts, and an id that makes a retry harmless.
+    """Common to every command: the grant, who acts (in which role, if they say), and an id that makes a retry harmless.
 
     `command_id` is stamped by the workflow (`<workflow id>/<update id>`); a command whose id the
     grant has already seen returns the earlier result and writes nothing.
@@ -76,6 +76,7 @@ class GrantCommand:
     grant_no: str
     actor: str
     command_id: str = ""
+    role: str = ""  # the role the actor claims to act in (domain.roles.Role); validators check it may do this
 
     def __post_init__(self) -> None:
         _require_text(self, "grant_no", "actor")

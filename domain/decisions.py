@@ -30,6 +30,7 @@ class DecisionKind(StrEnum):
     MAJOR_PROJECT = "major_project"  # 重大项目安排
     OFFICER_CHANGE = "officer_change"  # 重要干部任免: the responsible officer of a major project
     SCOPE_CHANGE = "scope_change"  # 重大事项: a project's scope or budget
+    APPOINTMENT = "appointment"  # 重要干部任免: a key role (approver, finance) given to a person
 
 
 class Vote(StrEnum):
@@ -47,6 +48,8 @@ class DecisionItem:
     amount: Money | None
     description: str
     votes: tuple[tuple[str, Vote], ...]
+    appointee: str = ""  # an appointment item: the person appointed (grant_no is then empty) ...
+    role: str = ""  # ... and the role they are given
 
     def carried(self, present: int) -> bool:
         """Carried by a majority of those present (recused members count as present, not as votes for)."""

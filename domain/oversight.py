@@ -23,6 +23,7 @@ from domain.commands import (
     RejectApplication,
 )
 from domain.errors import GrantRuleViolation
+from domain.roles import Role
 from domain.state import GrantState, Payment
 from domain.values import Money
 
@@ -38,6 +39,10 @@ class FundRules:
     major_project_threshold: Money = field(default_factory=lambda: Money(500_000_00))  # 500,000 CNY
     quorum: tuple[int, int] = (2, 3)  # R5: at least this fraction of members present (a pair: it crosses Temporal)
     publicity_min_days: int = 7  # R8
+    # Whether the ledger checks every step's actor against the staff register (off unless a rules file says so).
+    roles_required: bool = False
+    # Roles whose appointment is an important appointment (重要干部任免): it rests on a collective decision.
+    key_roles: tuple[Role, ...] = (Role.APPROVER, Role.FINANCE)
 
     @property
     def quorum_fraction(self) -> Fraction:

@@ -19,6 +19,7 @@ from domain.commands import (
     RecordDisbursement,
     RecordEvaluation,
     RecordMajorChange,
+    RecordMissedDeadline,
     RecordNotice,
     RejectApplication,
     ResolveObjection,
@@ -26,6 +27,8 @@ from domain.commands import (
     SubmitApplication,
     SubmitFinalReport,
 )
+from domain.errors import GrantRuleViolation
+from domain.personal import PayBeneficiary, RegisterBeneficiaries
 
 
 class Role(StrEnum):
@@ -47,14 +50,19 @@ MAY_ISSUE: dict[Role, frozenset[type[GrantCommand]]] = {
             ResolveObjection,
             RecordMajorChange,
             CloseGrant,
+            RegisterBeneficiaries,  # 上报名单
         }
     ),
     Role.APPROVER: frozenset({ApproveApplication, RejectApplication}),
-    Role.FINANCE: frozenset({RecordNotice, RecordDisbursement}),
+    Role.FINANCE: frozenset({RecordNotice, RecordDisbursement, PayBeneficiary}),
     Role.RECIPIENT: frozenset({AcknowledgeNotice, SubmitFinalReport}),
     Role.AUDITOR: frozenset({RecordEvaluation}),
     Role.OPERATOR: frozenset(),
 }
+
+# Recorded by the workflow itself (its deadline timer), never by a person: no role is needed, and none may.
+SYSTEM_COMMANDS: frozenset[type[GrantCommand]] = frozenset({RecordMissedDeadline})
+ROLES_RULE = "R6 roles and separation of duties"
 
 
 def may_issue(role: Role, command: type[GrantCommand]) -> bool:
@@ -65,3 +73,32 @@ def may_issue(role: Role, command: type[GrantCommand]) -> bool:
 def roles_for(command: type[GrantCommand]) -> list[Role]:
     """The roles that may record a command of this kind, for an error message that says who should act."""
     return [role for role, commands in MAY_ISSUE.items() if command in commands]
+
+
+def describe(command: type[GrantCommand]) -> str:
+    """`RecordDisbursement` -> `record disbursement`, for messages."""
+    return "".join(f" {char.lower()}" if char.isupper() else char for char in command.__name__).strip()
+
+
+def check_claimed_role(command: GrantCommand) -> None:
+    """Refuse a command whose actor claims a role that may not record it (no claim: the ledger's register decides).
+
+    This is what a workflow's update validator can check without I/O; the ledger then checks that the actor
+    actually holds the role (`domain.staff.check_actor`).
+    """
+    if not command.role:
+        return
+    needed = ", ".join(roles_for(type(command))) or "none: the workflow records it itself"
+    try:
+        role = Role(command.role)
+    except ValueError:
+        known = ", ".join(Role)
+        problem = f"{command.actor} claims the role {command.role!r}, which is not one of {known}"
+        raise GrantRuleViolation(command.grant_no, ROLES_RULE, problem, f"act in one of: {needed}") from None
+    if not may_issue(role, type(command)):
+        raise GrantRuleViolation(
+            command.grant_no,
+            ROLES_RULE,
+            f"{command.actor}, acting as {role}, may not {describe(type(command))}",
+            f"ask a person with role {needed}",
+        )

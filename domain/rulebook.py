@@ -14,6 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.oversight import FundRules
+from domain.roles import Role
 from domain.values import Money
 
 RULEBOOK_NAMESPACE = uuid5(NAMESPACE_URL, "urn:grant-ledger:rule-book")
@@ -47,6 +48,8 @@ class RuleBook(Aggregate):
             list(rules.quorum),
             rules.publicity_min_days,
             actor,
+            roles_required=rules.roles_required,
+            key_roles=[role.value for role in rules.key_roles],
         )
         return True
 
@@ -58,9 +61,19 @@ class RuleBook(Aggregate):
         quorum: list[int],
         publicity_min_days: int,
         actor: str,
+        *,
+        roles_required: bool = False,  # absent from rules adopted before the staff register existed
+        key_roles: list[str] | None = None,
     ) -> None:
         numerator, denominator = quorum
-        rules = FundRules(large_fund_threshold, major_project_threshold, (numerator, denominator), publicity_min_days)
+        rules = FundRules(
+            large_fund_threshold,
+            major_project_threshold,
+            (numerator, denominator),
+            publicity_min_days,
+            roles_required,
+            FundRules.key_roles if key_roles is None else tuple(Role(role) for role in key_roles),
+        )
         self.history.append((self.modified_on, rules))
 
     def in_force_at(self, at: datetime, default: FundRules) -> FundRules:
@@ -87,4 +100,9 @@ def loosened(before: FundRules, after: FundRules) -> list[str]:
         changes.append(f"quorum lowered from {before.quorum_fraction} to {after.quorum_fraction}")
     if after.publicity_min_days < before.publicity_min_days:
         changes.append(f"publicity minimum cut from {before.publicity_min_days} to {after.publicity_min_days} days")
+    if before.roles_required and not after.roles_required:
+        changes.append("steps no longer checked against the staff register (roles not required)")
+    no_longer_key = [str(role) for role in before.key_roles if role not in after.key_roles]
+    if no_longer_key:
+        changes.append(f"appointment as {', '.join(no_longer_key)} no longer needs a collective decision")
     return changes

@@ -13,10 +13,10 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -71,13 +71,24 @@ class PersonalDataVault:
         digest = hmac.new(self._index_key, id_number.strip().upper().encode(), hashlib.sha256).digest()
         return UUID(bytes=digest[:16])
 
+    def provide_keys(self, person_ids: Iterable[UUID]) -> None:
+        """Give every person who has no data key yet a fresh one, all stored in one transaction before sealing.
+
+        A key is stored before anything sealed with it, so a crash in between leaves at most an unused key.
+        """
+        fresh = {
+            person_id: aes_key_wrap(self._wrapping_key, AESGCM.generate_key(bit_length=256))
+            for person_id in dict.fromkeys(person_ids)
+            if self._keys.person_key(person_id) is None
+        }
+        if fresh:
+            self._keys.keep_person_keys(fresh)
+
     def seal(self, data: PersonalData) -> bytes:
         key = self._key_of(data.person_id)
         if key is None:
-            fresh = AESGCM.generate_key(bit_length=256)
-            key = aes_key_unwrap(
-                self._wrapping_key, self._keys.keep_person_key(data.person_id, aes_key_wrap(self._wrapping_key, fresh))
-            )
+            self.provide_keys([data.person_id])
+            key = cast("bytes", self._key_of(data.person_id))
         plain = json.dumps({f.name: getattr(data, f.name) for f in fields(data) if f.name != "person_id"}).encode()
         nonce = secrets.token_bytes(NONCE_BYTES)
         return nonce + AESGCM(key).encrypt(nonce, plain, data.person_id.bytes)

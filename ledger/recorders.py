@@ -13,7 +13,7 @@ destroying a person's key is how they are erased. The SQL differs by dialect onl
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, LiteralString
@@ -343,13 +343,17 @@ class LedgerRecorder:
             row = cursor.fetchone()
         return None if row is None else self._checkpoint(row)
 
-    def keep_person_key(self, person_id: UUID, wrapped_key: bytes) -> bytes:
-        """Store a person's wrapped key unless they have one already; return the one that is kept."""
-        encoded = self._encode_id(person_id)
+    def keep_person_keys(self, wrapped_keys: Mapping[UUID, bytes]) -> dict[UUID, bytes]:
+        """Store each person's wrapped key unless they have one already, in one transaction (a 16,000-person list
+        is one commit, not 16,000); return the keys that are kept."""
+        kept = {}
         with self.datastore.transaction(commit=True) as cursor:
-            self._run(cursor, INSERT_PERSON_KEY, (encoded, wrapped_key, encoded))
-            self._run(cursor, SELECT_PERSON_KEY, (encoded,))
-            return bytes(cursor.fetchone()["wrapped_key"])
+            for person_id, wrapped_key in wrapped_keys.items():
+                encoded = self._encode_id(person_id)
+                self._run(cursor, INSERT_PERSON_KEY, (encoded, wrapped_key, encoded))
+                self._run(cursor, SELECT_PERSON_KEY, (encoded,))
+                kept[person_id] = bytes(cursor.fetchone()["wrapped_key"])
+        return kept
 
     def person_key(self, person_id: UUID) -> bytes | None:
         with self.datastore.transaction(commit=False) as cursor:

@@ -68,6 +68,8 @@ class DecisionItemAsDict(Transcoding):
             "amount": obj.amount,
             "description": obj.description,
             "votes": [[member, vote.value] for member, vote in obj.votes],
+            "appointee": obj.appointee,
+            "role": obj.role,
         }
 
     def decode(self, data: dict[str, Any]) -> DecisionItem:
@@ -77,6 +79,8 @@ class DecisionItemAsDict(Transcoding):
             amount=data["amount"],
             description=data["description"],
             votes=tuple((member, Vote(vote)) for member, vote in data["votes"]),
+            appointee=data.get("appointee", ""),  # absent from items recorded before appointments were decided
+            role=data.get("role", ""),
         )
 
 

@@ -25,7 +25,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.ledger_activities import LedgerActivities
-    from domain import deadlines, rules
+    from domain import deadlines, roles, rules
     from domain.commands import (
         AcknowledgeNotice,
         ApproveApplication,
@@ -340,11 +340,12 @@ class GrantLifecycle:
             )
 
     def validate(self, command: GrantCommand) -> None:
-        """Refuse, before it enters history, a step that the rules refuse now."""
+        """Refuse, before it enters history, a step that the rules refuse now, or whose claimed role may not take it."""
         if command.grant_no != self._grant_no:
             msg = f"grant {command.grant_no}: this step was sent to the workflow of grant {self._grant_no}"
             raise ApplicationError(msg, type="WrongGrant", non_retryable=True)
         try:
+            roles.check_claimed_role(command)  # the register is the ledger's to check: a validator does no I/O
             rules.check(self._state, command, workflow.now(), fund_rules=self._fund_rules)
         except GrantError as refusal:
             raise ApplicationError(str(refusal), type=type(refusal).__name__, non_retryable=True) from None

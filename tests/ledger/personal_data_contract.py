@@ -183,6 +183,15 @@ class PersonalDataContract(LedgerUnderTest):
         with pytest.raises(GrantError, match="R7 registered list: 3 person"):
             ledger.register_beneficiaries(registration(ledger))
 
+    def test_a_person_keeps_the_data_key_they_were_first_given(self, ledger: GrantLedger) -> None:
+        """Keys are provided for a whole list in one transaction; a person listed again keeps their key."""
+        person = ledger.vault.person_id("430102198001011233")
+        ledger.vault.provide_keys([person, person])
+        first = ledger.integrity.person_key(person)
+        ledger.vault.provide_keys([person])
+        assert first is not None
+        assert ledger.integrity.keep_person_keys({person: b"another wrapped key"}) == {person: first}
+
     def test_an_invalid_id_number_is_refused_before_anything_is_sealed(self, ledger: GrantLedger) -> None:
         with pytest.raises(InvalidInputError, match=r"43\*+234 is not a valid resident ID"):
             PersonalData(

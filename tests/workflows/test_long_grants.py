@@ -6,6 +6,7 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
+from audit.reconcile import CONSISTENT, reconcile
 from cli.gateway import GrantGateway
 from domain.stages import Stage
 from domain.values import Money
@@ -57,3 +58,6 @@ async def test_a_grant_with_500_disbursements_continues_as_new_and_completes(
     names = [event.name for event in ledger.history(grant_no)]
     assert names.count("DisbursementRecorded") == TRANCHES, "no tranche lost or doubled across runs"
     assert names[-1] == "GrantClosed"
+    [reconciled] = await reconcile(client, ledger)
+    assert (reconciled.outcome, reconciled.steps) == (CONSISTENT, len(names)), "every run's steps, each with its event"
+    assert reconciled.runs >= 2

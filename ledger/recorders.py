@@ -441,7 +441,7 @@ class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder
         return statements
 
     def _encode_id(self, originator_id: UUID) -> object:
-        return originator_id.hex  # as eventsourcing's SQLite recorder stores it
+        return _encoded(originator_id)
 
     def _plain_tuples(self, cursor: Any) -> None:  # noqa: ANN401 - a sqlite3.Cursor
         cursor.row_factory = None  # ids are text, versions int, hashes and states bytes: tuples as they are
@@ -450,16 +450,26 @@ class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder
         return instant.isoformat()
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **_: object) -> Sequence[int]:
-        """eventsourcing's insert, one row per event with its hash; its row id is its place in the log."""
-        ids = []
-        for stored, hashed in zip(stored_events, self._chain(c, stored_events), strict=True):
-            originator = stored.originator_id
-            encoded = originator.hex if isinstance(originator, UUID) else originator
-            c.execute(
-                self.insert_events_statement, (encoded, stored.originator_version, stored.topic, stored.state, hashed)
-            )
-            ids.append(c.lastrowid)
-        return ids
+        """eventsourcing's rows with their hashes, in one `executemany`; their row ids are their places in the log.
+
+        The row ids are consecutive: in SQLite's one write transaction at a time, each new row of a table without
+        AUTOINCREMENT takes the largest row id plus one, so the last one inserted gives them all.
+        """
+        rows = [
+            (_encoded(stored.originator_id), stored.originator_version, stored.topic, stored.state, hashed)
+            for stored, hashed in zip(stored_events, self._chain(c, stored_events), strict=True)
+        ]
+        if not rows:
+            return []
+        c.executemany(self.insert_events_statement, rows)
+        c.execute("SELECT last_insert_rowid()")
+        last = int(c.fetchone()[0])
+        return list(range(last - len(rows) + 1, last + 1))
+
+
+def _encoded(originator: object) -> object:
+    """An originator id as eventsourcing's SQLite recorder stores it: a UUID's hex digits."""
+    return originator.hex if isinstance(originator, UUID) else originator
 
 
 class ChainedPostgresApplicationRecorder(LedgerRecorder, PostgresApplicationRecorder):

@@ -1,13 +1,14 @@
 """`verify`: prove the ledger was not rewritten, or say precisely where it was.
 
-One streaming pass over the global log in order, reading each link with the event row it points at:
-- every record hash the log holds is fed into a Merkle log, whose root is compared with every signed checkpoint
-  as the pass reaches its size (a forged grant whose chain was recomputed, a grant deleted whole, a truncated
-  tail or a restored backup cannot match what was signed);
+One streaming pass over the global log in order, reading each event row with the hash stored beside it:
+- every stored record hash is fed into a Merkle log, whose root is compared with every signed checkpoint as the
+  pass reaches its size (a forged grant whose chain was recomputed, a grant deleted whole, a truncated tail or a
+  restored backup cannot match what was signed);
 - every record's hash is recomputed from its stored bytes and its grant's previous record, and compared with the
-  hash the log holds (an edited, swapped, moved or deleted event).
+  stored one (an edited or swapped event); a version missing from a grant's chain is a deleted record, a
+  position missing from the log a deleted row.
 The tips of recently seen chains are kept in a bounded cache; a chain that fell out of it resumes from the hash
-the log holds for its previous record, which this pass has already checked. So memory stays flat however many
+stored with its latest earlier record, which this pass has already checked. So memory stays flat however many
 records and grants the ledger holds.
 """
 
@@ -18,6 +19,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -26,7 +28,7 @@ from domain.errors import GrantNotFoundError
 from domain.grant import grant_id
 from ledger.application import GrantLedger
 from ledger.checkpoints import Checkpoint, is_signed_by
-from ledger.integrity import GENESIS, LogRecord, hash_of_record, record_prefix, topic_field
+from ledger.integrity import GENESIS, LogRecord, encoded_topic, hash_of_record, record_prefix
 from ledger.merkle import MerkleLog
 
 PROGRESS_EVERY = 100_000
@@ -73,8 +75,8 @@ def verify_ledger(
     claimed = [*checkpoints, *([against] if against else [])]
     _check_signatures(claimed, public_key, report)
     report.records, report.chains = _check_log(ledger, _by_size(claimed, report), report, progress)
-    unlinked = [] if ledger.integrity.event_count() == report.records else ledger.integrity.unlinked_events()
-    for originator, version in unlinked:
+    unchained = [] if ledger.integrity.event_count() == report.records else ledger.integrity.unchained_events()
+    for originator, version in unchained:
         report.problems.append(
             Problem("event outside the chain", f"{_name(ledger, originator)} version {version}", "a chain link", "none")
         )
@@ -90,11 +92,11 @@ def verify_grant(ledger: GrantLedger, grant_no: str) -> VerifyReport:
         raise GrantNotFoundError(grant_no)
     report = VerifyReport(chains=1, records=len(records))
     chains, last_version, previous = _Chains(ledger, report), 0, GENESIS
+    prefix = record_prefix(grant_id(grant_no).bytes)
     for record in records:
-        link, originator = record.link, str(record.link.originator_id)
-        chains.raw_ids[originator] = record_prefix(link.originator_id.bytes)
-        row = (link.position, link.hash, originator, link.version, record.topic, record.state)
-        chains.irregular(row, last_version, previous)
+        link = record.link
+        row = (link.position, link.hash, link.originator_id.hex, link.version, record.topic, record.state)
+        chains.irregular(row, (last_version, previous, prefix))
         last_version, previous = link.version, link.hash
     report.seconds = time.perf_counter() - started
     return report
@@ -106,30 +108,26 @@ def _check_log(
     report: VerifyReport,
     progress: Callable[[int], None] | None,
 ) -> tuple[int, int]:
-    """The pass itself. Its loop is flat on purpose: it runs a million times, and only the rare paths call out."""
-    log, chains, count = MerkleLog(), _Chains(ledger, report), 0
-    tips, raw_ids, topics = chains.tips, chains.raw_ids, chains.topics  # raw_ids: each grant's record prefix
-    for record in ledger.integrity.log_records():
-        position, stored, originator, version, topic, state = record
-        count += 1
-        if position != count:
-            expected, found = f"position {count}", f"position {position} next"
-            report.problems.append(Problem("log position missing", f"log position {count}", expected, found))
-        log.append_leaf_hash(stored)
-        tip = tips.pop(originator, None)  # re-inserted below: the most recently seen chains come last
-        last_version, previous = tip if tip is not None else chains.resume(originator, version)
-        if type(state) is bytes and version == last_version + 1:
-            topic_bytes = topics.get(topic) or chains.encode(topic)  # type: ignore[arg-type]
-            if hash_of_record(raw_ids[originator], version, topic_bytes, state, previous) != stored:
-                chains.changed(record, previous)
-        else:
-            chains.irregular(record, last_version, previous)
-        tips[originator] = (version, stored)
-        if len(tips) > TIPS_KEPT:
-            chains.forget_oldest()
-        if count in by_size:
-            _compare_roots(log, by_size.pop(count), report)
-        if progress is not None and count % PROGRESS_EVERY == 0:
+    """The pass itself, a batch of rows at a time. Its inner loop is flat on purpose: it runs a million times, and
+    only the rare paths call out; the Merkle log takes each batch's hashes at once, up to each checkpoint's size."""
+    log, chains, count, next_position = MerkleLog(), _Chains(ledger, report), 0, 1
+    tips = chains.tips
+    for rows in ledger.integrity.log_batches():
+        for record in rows:
+            position, stored, originator, version, topic, state = record
+            if position != next_position:
+                chains.positions_missing(next_position, position)
+            next_position = position + 1
+            tip = tips.pop(originator, None) or chains.resume(originator, version)  # re-inserted last, below
+            if version == tip[0] + 1 and type(state) is bytes:
+                if hash_of_record(tip[2], version, encoded_topic(topic), state, tip[1]) != stored:
+                    chains.changed(record, tip)
+            else:
+                chains.irregular(record, tip)
+            tips[originator] = (version, stored, tip[2])
+        chains.forget_oldest()
+        count = _extend_log(log, [record[1] for record in rows], by_size, report)
+        if progress is not None and count // PROGRESS_EVERY > (count - len(rows)) // PROGRESS_EVERY:
             progress(count)
     for size, unmatched in sorted(by_size.items()):
         expected, found = f"at least {size} records", f"{count} records in the ledger"
@@ -137,62 +135,90 @@ def _check_log(
     return count, chains.count
 
 
+def _extend_log(log: MerkleLog, hashes: list[bytes], by_size: dict[int, list[Checkpoint]], report: VerifyReport) -> int:
+    """Append a batch's record hashes, comparing the root with the checkpoints of every size reached; the new size."""
+    start, end = log.size, log.size + len(hashes)
+    for size in sorted(size for size in by_size if start < size <= end):
+        log.extend_leaf_hashes(hashes[log.size - start : size - start])
+        _compare_roots(log, by_size.pop(size), report)
+    log.extend_leaf_hashes(hashes[log.size - start :])
+    return log.size
+
+
+# A chain's tip as the pass keeps it: the version and stored hash of its latest record, and its record prefix.
+Tip = tuple[int, bytes, bytes]
+
+
 class _Chains:
-    """The tips of the chains seen lately (grant id -> version, hash), and what happens off the common path."""
+    """The tips of the chains seen lately (grant id -> `Tip`), and what happens off the common path."""
 
     def __init__(self, ledger: GrantLedger, report: VerifyReport) -> None:
         self.ledger, self.report = ledger, report
-        self.tips: dict[str, tuple[int, bytes]] = {}
-        self.raw_ids: dict[str, bytes] = {}
-        self.topics: dict[str, bytes] = {}
+        self.tips: dict[str, Tip] = {}
         self.count = 0  # chains begun: grants, decisions, lists, people
 
-    def resume(self, originator: str, version: int) -> tuple[int, bytes]:
-        """A chain not in memory: a new grant, or one forgotten (resumed from the hash the log holds)."""
-        self.raw_ids[originator] = record_prefix(UUID(originator).bytes)
-        if version == 1:
+    def resume(self, originator: str, version: int) -> Tip:
+        """A chain not in memory: a new grant, or one forgotten (resumed from its latest earlier record)."""
+        prefix = record_prefix(bytes.fromhex(originator))
+        earlier = None if version == 1 else self.ledger.integrity.latest_before(originator, version)
+        if earlier is None:
             self.count += 1
-            return 0, GENESIS
-        previous = self.ledger.integrity.stored_hash(originator, version - 1)
-        return (version - 1, previous) if previous is not None else (0, GENESIS)
+            return 0, GENESIS, prefix
+        return *earlier, prefix
 
     def forget_oldest(self) -> None:
-        oldest = next(iter(self.tips))
-        del self.tips[oldest], self.raw_ids[oldest]
+        """Keep at most TIPS_KEPT chains in memory: the ones seen longest ago go."""
+        tips = self.tips
+        for oldest in list(islice(tips, max(0, len(tips) - TIPS_KEPT))):
+            del tips[oldest]
 
-    def encode(self, topic: str) -> bytes:
-        self.topics[topic] = encoded = topic_field(topic.encode())
-        return encoded
-
-    def changed(self, record: LogRecord, previous: bytes) -> None:
-        position, stored, originator, version, topic, state = record
-        computed = hash_of_record(
-            self.raw_ids[originator], version, topic_field((topic or "").encode()), state or b"", previous
+    def positions_missing(self, expected: int, found: int) -> None:
+        """Rows gone from the log (or moved): reported once per gap, not once for every record after it."""
+        self.report.problems.append(
+            Problem(
+                "log position missing", f"log position {expected}", f"position {expected}", f"position {found} next"
+            )
         )
+
+    def changed(self, record: LogRecord, tip: Tip) -> None:
+        position, stored, originator, version, topic, state = record
+        computed = hash_of_record(tip[2], version, encoded_topic(topic or ""), _as_bytes(state), tip[1])
         expected = f"hash {computed.hex()[:16]}"
         self._problem("stored record changed", originator, version, position, expected, stored.hex()[:16])
 
-    def irregular(self, record: LogRecord, last_version: int, previous: bytes) -> None:
-        """A record off the common path: deleted or moved, out of order, or stored as something other than bytes."""
+    def irregular(self, record: LogRecord, tip: Tip) -> None:
+        """A record off the common path: after a gap in its chain, out of order, or stored as other than bytes.
+
+        After a gap the record's own hash cannot be checked (it covers the deleted record's); the Merkle log and the
+        checkpoints still cover it.
+        """
         position, stored, originator, version, topic, state = record
-        if state is None or topic is None:
-            self._problem("record deleted", originator, version, position, "its stored event", "none")
+        last_version, previous, prefix = tip
+        if version > last_version + 1:
+            missing = f"version {last_version + 1}"
+            if version > last_version + 2:
+                missing = f"versions {last_version + 1} to {version - 1}"
+            where = f"{_name(self.ledger, UUID(originator))} {missing} (before log position {position})"
+            self.report.problems.append(Problem("record deleted", where, "its stored event", "none"))
             return
-        if version != last_version + 1:
+        if version <= last_version:
             expected = f"version {last_version + 1} next"
             self._problem("chain out of order", originator, version, position, expected, f"version {version}")
-        stored_bytes = state if isinstance(state, bytes) else str(state).encode()
-        if (
-            hash_of_record(self.raw_ids[originator], version, topic_field(topic.encode()), stored_bytes, previous)
-            != stored
-        ):
-            self.changed((position, stored, originator, version, topic, stored_bytes), previous)
+        if hash_of_record(prefix, version, encoded_topic(topic or ""), _as_bytes(state), previous) != stored:
+            self.changed(record, tip)
 
     def _problem(  # noqa: PLR0913, PLR0917 - where and what, for the message
         self, what: str, originator: str, version: int, position: int, expected: str, found: str
     ) -> None:
         where = f"{_name(self.ledger, UUID(originator))} version {version} (log position {position})"
         self.report.problems.append(Problem(what, where, expected, found))
+
+
+def _as_bytes(state: object) -> bytes:
+    """Stored bytes as hashed; a tampered row may hold nothing, or text where bytes belong."""
+    if state is None:
+        return b""
+    return state if isinstance(state, bytes) else str(state).encode()
 
 
 def _check_signatures(checkpoints: Iterable[Checkpoint], public_key: Ed25519PublicKey, report: VerifyReport) -> None:

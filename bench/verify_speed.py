@@ -17,7 +17,7 @@ at N/10 and at N records.
 
 Run: `.venv/bin/python bench/verify_speed.py` (1,000,000 records, about 2 minutes), `--quick` (100,000), or
 `--records N`; `--events-per-grant 1333` for fewer, longer grants (a province-year's shape: verify keeps a little
-state per grant). The ledgers live in a temp dir, deleted afterwards (about 0.7 GB at 1,000,000 records). Results also
+state per grant). The ledgers live in a temp dir, deleted afterwards (about 0.6 GB at 1,000,000 records). Results also
 go to bench/results/verify_speed.json.
 """
 

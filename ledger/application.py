@@ -102,8 +102,7 @@ class GrantLedger(Application[UUID]):
             raise CheckpointFileError(msg)
         latest = self.integrity.latest_checkpoint()
         log = MerkleLog() if latest is None else MerkleLog.from_frontier(latest.tree_size, _split(latest.frontier))
-        for record_hash in self.integrity.hashes_after(log.size):
-            log.append_leaf_hash(record_hash)
+        log.extend_leaf_hashes(self.integrity.hashes_after(log.size))
         if latest is not None and log.size == latest.tree_size:
             return _checkpoint(latest)
         checkpoint = self._signer.sign(log.size, log.root(), datetime.now(UTC), reason)

@@ -1,4 +1,4 @@
-"""The hash chain: what each stored record's hash covers, and the rows that keep it.
+"""The hash chain: what each stored record's hash covers (each event row keeps its own: ledger/recorders.py).
 
 A record's hash covers its originator id, version, topic and stored bytes (the ciphertext, where a cipher
 is configured) and the hash of the grant's previous record. Editing, reordering or deleting a record
@@ -9,13 +9,16 @@ record hashes (ledger/merkle.py) and its signed checkpoints (ledger/checkpoints.
 from __future__ import annotations
 
 import hashlib
+import struct
 from dataclasses import dataclass
+from functools import lru_cache
 from uuid import UUID
 
 GENESIS = bytes(32)  # the "previous hash" of a grant's first record
 # A record's hash is the RFC 6962 leaf hash (0x00 prefix) of the record's encoding, which begins with this tag:
 # the same hash links the grant's chain and is the record's leaf in the global Merkle log.
 RECORD_DOMAIN = b"\x00grant-ledger/record/v1\x00"
+_UINT64 = struct.Struct(">Q").pack  # versions and lengths: 8 bytes, big-endian (as int.to_bytes(8, "big"), faster)
 
 
 def record_hash(originator_id: UUID, version: int, topic: str, state: bytes, previous: bytes) -> bytes:
@@ -23,7 +26,7 @@ def record_hash(originator_id: UUID, version: int, topic: str, state: bytes, pre
 
     It is also the record's Merkle leaf hash (ledger/merkle.py), so verifying a record costs one hash, not two.
     """
-    return hash_of_record(record_prefix(originator_id.bytes), version, topic_field(topic.encode()), state, previous)
+    return hash_of_record(record_prefix(originator_id.bytes), version, encoded_topic(topic), state, previous)
 
 
 def record_prefix(originator: bytes) -> bytes:
@@ -36,16 +39,20 @@ def topic_field(topic: bytes) -> bytes:
     return len(topic).to_bytes(4, "big") + topic
 
 
+@lru_cache(maxsize=1024)  # topics name event classes: a few dozen, met a million times
+def encoded_topic(topic: str) -> bytes:
+    """`topic_field` of a topic as text."""
+    return topic_field(topic.encode())
+
+
 def hash_of_record(prefix: bytes, version: int, topic: bytes, state: bytes, previous: bytes) -> bytes:
     """`record_hash` from its precomputed parts: the verifier's hot loop calls this a million times."""
-    return hashlib.sha256(
-        b"".join((prefix, version.to_bytes(8, "big"), topic, len(state).to_bytes(8, "big"), state, previous))
-    ).digest()
+    return hashlib.sha256(b"".join((prefix, _UINT64(version), topic, _UINT64(len(state)), state, previous))).digest()
 
 
 @dataclass(frozen=True)
 class ChainLink:
-    """One row of the record_hashes table: where a record stands in the global log, and its hash."""
+    """A record's place in the chain and the log: its grant, version, position in the global log and hash."""
 
     position: int  # 1-based place in the global log (notification order, without gaps)
     originator_id: UUID
@@ -53,16 +60,15 @@ class ChainLink:
     hash: bytes
 
 
-# One place of the global log, as the verifier streams it: position, the hash the log holds, the record it
-# names (originator id as text: hex in SQLite, a UUID in PostgreSQL; version), then that record's stored event
-# (topic and stored bytes; None where no such event is at its notification id). A tuple, not an object: the
-# verifier reads a million of them.
+# One place of the global log, as the verifier streams it: position, the record hash stored with the event, the
+# grant (originator id as 32 hex digits) and version, then its topic and stored bytes (as stored: a tampered row
+# may hold None or text). A tuple, not an object: the verifier reads a million of them.
 LogRecord = tuple[int, bytes, str, int, str | None, bytes | None]
 
 
 @dataclass(frozen=True)
 class StoredRecord:
-    """A chain link joined with the stored event it covers (None where the event row is gone)."""
+    """A record's chain link with its stored topic and bytes (None where a tampered row holds none)."""
 
     link: ChainLink
     topic: str | None

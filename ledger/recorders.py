@@ -1,35 +1,42 @@
-"""eventsourcing's SQLite and PostgreSQL application recorders, extended with the ledger's own tables.
+"""eventsourcing's SQLite and PostgreSQL application recorders, extended with the ledger's own columns and tables.
 
-In the same transaction as the events, each recorder writes one chain link per record (its place in the
-global log and its hash); the schema set-up also creates the checkpoint table and installs triggers that
-refuse UPDATE and DELETE (and, in PostgreSQL, TRUNCATE) on the events, the links and the checkpoints.
-The person keys table is the one table rows leave: destroying a person's key is how they are erased.
-The SQL differs by dialect only; everything else is shared in `LedgerRecorder`.
+Each event row also holds its record hash (ledger/integrity.py), computed before the row is written and inserted
+with it, one row and one INSERT per event: the chain costs no second table, index or round trip (a separate table
+of hashes cost 1.3-1.7x plain eventsourcing on append, mostly in writing its pages and index). A record's place in
+the global log is its row id in SQLite (rows are never deleted, so row ids have no gaps) and a `position` column in
+PostgreSQL (whose notification ids may have gaps), numbered in the same INSERT under eventsourcing's table lock.
+The schema set-up also creates the checkpoint table and installs triggers that refuse UPDATE and DELETE (and, in
+PostgreSQL, TRUNCATE) on the events and the checkpoints. The person keys table is the one table rows leave:
+destroying a person's key is how they are erased. The SQL differs by dialect only; the rest is `LedgerRecorder`.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, LiteralString
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import DatabaseError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed
 
-from ledger.integrity import GENESIS, ChainLink, LogRecord, StoredRecord, record_hash
+from ledger.integrity import GENESIS, ChainLink, LogRecord, StoredRecord, encoded_topic, hash_of_record, record_prefix
 
 BATCH = 10_000  # rows per round trip when streaming the log: memory stays flat however long the log is
 
 
 class ChainBrokenError(Exception):
-    """A new record cannot be chained: its grant's previous record has no link (the ledger was tampered with)."""
+    """A new record cannot be chained: its grant's previous record has no hash (the ledger was tampered with)."""
+
+
+class LedgerShapeError(Exception):
+    """The database holds a ledger of an older shape, whose record hashes are not in its events table."""
 
 
 @dataclass(frozen=True)
@@ -45,63 +52,71 @@ class CheckpointRow:
 
 @dataclass(frozen=True)
 class LedgerTables:
-    """The ledger's table names in one database, and its dialect's parameter placeholder."""
+    """The ledger's table names in one database, its dialect's parameter placeholder and its log position column."""
 
     events: str
-    links: str
     checkpoints: str
     person_keys: str
     placeholder: str
-    event_key: str  # the events table's notification id column (SQLite: its rowid)
+    position: str  # the events table's log position: SQLite's rowid, PostgreSQL's own column
 
     @classmethod
-    def beside(cls, events: str, placeholder: str, event_key: str, schema: str = "") -> LedgerTables:
+    def beside(cls, events: str, placeholder: str, position: str, schema: str = "") -> LedgerTables:
         """The ledger's tables, named after eventsourcing's events table (`stored_events`, `grantledger_events`)."""
         stem, qualify = events.removesuffix("events"), f"{schema}." if schema else ""
         return cls(
             events=f"{qualify}{events}",
-            links=f"{qualify}{stem}record_hashes",
             checkpoints=f"{qualify}{stem}checkpoints",
             person_keys=f"{qualify}{stem}person_keys",
             placeholder=placeholder,
-            event_key=event_key,
+            position=position,
         )
 
     def render(self, template: str) -> str:
         return template.format(
             events=self.events,
-            links=self.links,
             checkpoints=self.checkpoints,
             person_keys=self.person_keys,
             p=self.placeholder,
-            event_key=self.event_key,
+            position=self.position,
+            # a row the ledger wrote (hashed, placed in the log), not one written behind its back
+            chained=f"record_hash IS NOT NULL AND {self.position} IS NOT NULL",
         )
 
 
-SELECT_PREVIOUS_HASH = "SELECT record_hash FROM {links} WHERE originator_id = {p} AND originator_version = {p}"
-SELECT_LOG_SIZE = "SELECT COALESCE(MAX(position), 0) AS size FROM {links}"
-INSERT_LINK = (
-    "INSERT INTO {links} (position, notification_id, originator_id, originator_version, record_hash) "
-    "VALUES ({p}, {p}, {p}, {p}, {p})"
+SELECT_PREVIOUS_HASH = "SELECT record_hash FROM {events} WHERE originator_id = {p} AND originator_version = {p}"
+SELECT_LATEST_BEFORE = (
+    "SELECT originator_version, record_hash FROM {events} WHERE originator_id = {p} AND originator_version < {p} "
+    "AND {chained} ORDER BY originator_version DESC LIMIT 1"
 )
-SELECT_HASHES = "SELECT position, record_hash FROM {links} WHERE position > {p} ORDER BY position LIMIT {p}"
+SELECT_LOG_SIZE = "SELECT {position} AS size FROM {events} WHERE {chained} ORDER BY {position} DESC LIMIT 1"
+SELECT_HASHES = (
+    "SELECT {position}, record_hash FROM {events} WHERE {position} > {p} AND {chained} ORDER BY {position} LIMIT {p}"
+)
 SELECT_EVENT_COUNT = "SELECT COUNT(*) AS count FROM {events}"
-SELECT_LOG_RECORDS = (  # an event row that is not the one its link names (moved, deleted) joins as NULL
-    "SELECT l.position, l.record_hash, l.originator_id, l.originator_version, e.topic, e.state "
-    "FROM {links} l LEFT JOIN {events} e ON e.{event_key} = l.notification_id "
-    "AND e.originator_id = l.originator_id AND e.originator_version = l.originator_version "
-    "WHERE l.position > {p} ORDER BY l.position LIMIT {p}"
+SELECT_LEDGER_COLUMNS = "SELECT record_hash, {position} FROM {events} LIMIT 0"
+SELECT_LOG_RECORDS = (
+    "SELECT {position}, record_hash, originator_id, originator_version, topic, state FROM {events} "
+    "WHERE {position} > {p} AND {chained} ORDER BY {position} LIMIT {p}"
 )
 SELECT_RECORDS_OF = (
-    "SELECT l.position, l.originator_id, l.originator_version, l.record_hash, e.topic, e.state "
-    "FROM {links} l LEFT JOIN {events} e "
-    "ON e.originator_id = l.originator_id AND e.originator_version = l.originator_version "
-    "WHERE l.originator_id = {p} ORDER BY l.originator_version"
+    "SELECT {position} AS position, originator_id, originator_version, record_hash, topic, state FROM {events} "
+    "WHERE originator_id = {p} AND {chained} ORDER BY originator_version"
 )
-SELECT_UNLINKED_EVENTS = (
-    "SELECT e.originator_id, e.originator_version FROM {events} e LEFT JOIN {links} l "
-    "ON e.originator_id = l.originator_id AND e.originator_version = l.originator_version "
-    "WHERE l.position IS NULL ORDER BY e.originator_id, e.originator_version"
+INSERT_EVENT = (  # SQLite: eventsourcing's row and its hash; its row id is its place in the log
+    "INSERT INTO {events} (originator_id, originator_version, topic, state, record_hash) "
+    "VALUES ({p}, {p}, {p}, {p}, {p})"
+)
+INSERT_CHAINED_EVENTS = (  # PostgreSQL: the rows as parallel arrays, numbered after the log's end under the table lock
+    "INSERT INTO {events} (originator_id, originator_version, topic, state, record_hash, position) "
+    "SELECT r.originator_id, r.originator_version, r.topic, r.state, r.record_hash, log.size + r.n "
+    "FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[], %b::bytea[]) WITH ORDINALITY "
+    "AS r (originator_id, originator_version, topic, state, record_hash, n), "
+    "(SELECT COALESCE(MAX(position), 0) AS size FROM {events}) AS log ORDER BY r.n RETURNING notification_id"
+)
+SELECT_UNCHAINED_EVENTS = (
+    "SELECT originator_id, originator_version FROM {events} WHERE record_hash IS NULL OR {position} IS NULL "
+    "ORDER BY originator_id, originator_version"
 )
 INSERT_CHECKPOINT = (
     "INSERT INTO {checkpoints} (tree_size, root, taken_at, frontier, signature, key_id, reason) "
@@ -122,31 +137,36 @@ SELECT_LATEST_CHECKPOINT = (
 )
 
 
-def chain_links(
-    stored_events: Sequence[StoredEvent],
-    first_position: int,
-    previous_hash: Callable[[UUID, int], bytes | None],
-) -> list[ChainLink]:
-    """The links of newly stored records, chained to each grant's previous record.
+Tips = dict[int, tuple[int, bytes]]  # grant (its UUID's int: cheap to hash) -> version and hash of its latest record
 
-    Positions, not notification ids, index the log: PostgreSQL's notification ids may have gaps.
-    """
-    latest: dict[UUID, bytes] = {}
-    links = []
-    for offset, stored in enumerate(stored_events):
-        originator = stored.originator_id
-        if not isinstance(originator, UUID):
-            originator = UUID(str(originator))
+
+def chain_hashes(
+    stored_events: Sequence[StoredEvent], previous_hash: Callable[[UUID, int], bytes | None]
+) -> tuple[list[bytes], Tips]:
+    """Each new record's hash, chained to its grant's previous record; and each grant's new tip."""
+    latest: dict[int, tuple[bytes, int, bytes]] = {}  # grant -> its record prefix, latest version and hash
+    hashes = []
+    for stored in stored_events:
+        originator = _uuid(stored.originator_id)
         version = stored.originator_version
-        previous = latest.get(originator)
-        if previous is None:
+        known = latest.get(originator.int)
+        previous: bytes | None
+        if known is not None and known[1] == version - 1:
+            prefix, previous = known[0], known[2]
+        else:
+            prefix = record_prefix(originator.bytes)
             previous = GENESIS if version == 1 else previous_hash(originator, version - 1)
         if previous is None:
             msg = f"record {originator} v{version} cannot be chained: version {version - 1} has no hash"
             raise ChainBrokenError(msg)
-        latest[originator] = record_hash(originator, version, stored.topic, stored.state, previous)
-        links.append(ChainLink(first_position + offset, originator, version, latest[originator]))
-    return links
+        hashed = hash_of_record(prefix, version, encoded_topic(stored.topic), stored.state, previous)
+        latest[originator.int] = (prefix, version, hashed)
+        hashes.append(hashed)
+    return hashes, {grant: (version, hashed) for grant, (_, version, hashed) in latest.items()}
+
+
+def _uuid(originator: object) -> UUID:
+    return originator if isinstance(originator, UUID) else UUID(str(originator))
 
 
 class _Tips:
@@ -159,21 +179,21 @@ class _Tips:
     KEPT = 10_000
 
     def __init__(self) -> None:
-        self._tips: dict[UUID, tuple[int, bytes]] = {}
+        self._tips: Tips = {}
         self._pending = threading.local()
 
     def previous(self, originator: UUID, version: int) -> bytes | None:
-        tip = self._tips.get(originator)
+        tip = self._tips.get(originator.int)
         return tip[1] if tip is not None and tip[0] == version else None
 
-    def written(self, links: list[ChainLink]) -> None:
-        self._pending.links = links
+    def written(self, tips: Tips) -> None:
+        self._pending.tips = tips
 
     def committed(self) -> None:
-        for link in getattr(self._pending, "links", ()):
-            self._tips.pop(link.originator_id, None)
-            self._tips[link.originator_id] = (link.version, link.hash)
-        self._pending.links = ()
+        for grant, tip in getattr(self._pending, "tips", {}).items():
+            self._tips.pop(grant, None)  # re-inserted last: the grants written longest ago are forgotten first
+            self._tips[grant] = tip
+        self._pending.tips = {}
         while len(self._tips) > self.KEPT:
             self._tips.pop(next(iter(self._tips)), None)
 
@@ -183,11 +203,30 @@ class LedgerRecorder:
 
     tables: LedgerTables
     datastore: Any
+    tips: _Tips
 
     def _encode_id(self, originator_id: UUID) -> object:
         return originator_id
 
-    tips: _Tips
+    def create_table(self) -> None:
+        """eventsourcing's set-up with the ledger's own, then a clear refusal of a ledger of the older shape.
+
+        `CREATE TABLE IF NOT EXISTS` leaves an events table without record hashes as it is (ledgers made before
+        the hashes moved into the events rows kept them in a `record_hashes` table).
+        """
+        super().create_table()  # type: ignore[misc]  # the eventsourcing recorder's, next in the MRO
+        try:
+            with self.datastore.transaction(commit=False) as cursor:
+                self._run(cursor, SELECT_LEDGER_COLUMNS)
+        except DatabaseError as error:
+            if "record_hash" not in str(error) and self.tables.position not in str(error):
+                raise
+            msg = (
+                f"the ledger's events table {self.tables.events} has no record hashes in its rows: it was made by an "
+                "older version, which kept them in a separate record_hashes table. Fix: record into a new ledger "
+                "(GRANTS_LEDGER_URL); keep the old file to verify with the version that made it"
+            )
+            raise LedgerShapeError(msg) from error
 
     def _statement(self, template: str) -> str:
         """A template rendered for these tables, once."""
@@ -200,9 +239,8 @@ class LedgerRecorder:
     def _run(self, cursor: Any, template: str, params: Sequence[object] = ()) -> None:  # noqa: ANN401
         cursor.execute(self._statement(template), params)
 
-    def _write_links(self, cursor: Any, stored_events: Sequence[StoredEvent], ids: Sequence[int]) -> None:  # noqa: ANN401
-        """Chain the records just inserted, in their transaction (the events table is locked for writing)."""
-        first_position = self._first_position(cursor, ids)
+    def _chain(self, cursor: Any, stored_events: Sequence[StoredEvent]) -> list[bytes]:  # noqa: ANN401
+        """The new records' hashes, in the transaction that inserts them (remembered once it commits)."""
 
         def previous_hash(originator: UUID, version: int) -> bytes | None:
             known = self.tips.previous(originator, version)
@@ -210,25 +248,17 @@ class LedgerRecorder:
                 return known
             self._run(cursor, SELECT_PREVIOUS_HASH, (self._encode_id(originator), version))
             row = cursor.fetchone()
-            return bytes(row["record_hash"]) if row else None
+            return None if row is None or row["record_hash"] is None else bytes(row["record_hash"])
 
-        links = chain_links(stored_events, first_position, previous_hash)
-        rows = [
-            (link.position, notification_id, self._encode_id(link.originator_id), link.version, link.hash)
-            for link, notification_id in zip(links, ids, strict=True)
-        ]
-        cursor.executemany(self._statement(INSERT_LINK), rows)
-        self.tips.written(links)
-
-    def _first_position(self, cursor: Any, ids: Sequence[int]) -> int:  # noqa: ANN401, ARG002 - a driver's cursor
-        """The log position of the first record just inserted: one past the log's end."""
-        self._run(cursor, SELECT_LOG_SIZE)
-        return int(cursor.fetchone()["size"]) + 1
+        hashes, tips = chain_hashes(stored_events, previous_hash)
+        self.tips.written(tips)
+        return hashes
 
     def log_size(self) -> int:
         with self.datastore.transaction(commit=False) as cursor:
             self._run(cursor, SELECT_LOG_SIZE)
-            return int(cursor.fetchone()["size"])
+            row = cursor.fetchone()
+            return 0 if row is None else int(row["size"])
 
     def hashes_after(self, position: int) -> Iterator[bytes]:
         """The record hashes after `position`, in log order, fetched in batches: what a checkpoint adds up."""
@@ -243,19 +273,16 @@ class LedgerRecorder:
                 return
             position = int(rows[-1][0])
 
-    def log_records(self) -> Iterator[LogRecord]:
-        """The whole log in order, each link with the event row its notification id points at, in batches.
-
-        Plain tuples in `LogRecord`'s order; both tables are read in their storage order, so this costs little
-        more than reading the events alone.
-        """
+    def log_batches(self) -> Iterator[list[LogRecord]]:
+        """The whole log in order, in batches of plain tuples in `LogRecord`'s order: one table read in its order."""
         position = 0
         while True:
             with self.datastore.transaction(commit=False) as cursor:
                 self._plain_tuples(cursor)
                 self._run(cursor, SELECT_LOG_RECORDS, (position, BATCH))
                 rows = cursor.fetchall()
-            yield from self._log_records(rows)
+            if rows:
+                yield self._log_records(rows)
             if len(rows) < BATCH:
                 return
             position = int(rows[-1][0])
@@ -263,15 +290,15 @@ class LedgerRecorder:
     def _plain_tuples(self, cursor: Any) -> None:  # noqa: ANN401 - a driver's cursor
         """Have this cursor return plain tuples (cheaper than the named rows eventsourcing asks for)."""
 
-    def _log_records(self, rows: list[Any]) -> Iterable[LogRecord]:
+    def _log_records(self, rows: list[Any]) -> list[LogRecord]:
         return rows
 
-    def stored_hash(self, originator: str, version: int) -> bytes | None:
-        """The hash the log holds for one record, or None: the verifier's fallback for a chain it has forgotten."""
+    def latest_before(self, originator: str, version: int) -> tuple[int, bytes] | None:
+        """The version and hash of a grant's latest record before `version`: where the verifier resumes a chain."""
         with self.datastore.transaction(commit=False) as cursor:
-            self._run(cursor, SELECT_PREVIOUS_HASH, (self._encode_id(UUID(originator)), version))
+            self._run(cursor, SELECT_LATEST_BEFORE, (self._encode_id(UUID(originator)), version))
             row = cursor.fetchone()
-        return None if row is None else bytes(row["record_hash"])
+        return None if row is None else (int(row["originator_version"]), bytes(row["record_hash"]))
 
     def event_count(self) -> int:
         with self.datastore.transaction(commit=False) as cursor:
@@ -279,15 +306,15 @@ class LedgerRecorder:
             return int(cursor.fetchone()["count"])
 
     def records_of(self, originator_id: UUID) -> list[StoredRecord]:
-        """One grant's chain links with their stored events, in version order."""
+        """One grant's records with their hashes and places in the log, in version order."""
         with self.datastore.transaction(commit=False) as cursor:
             self._run(cursor, SELECT_RECORDS_OF, (self._encode_id(originator_id),))
             return [_record(row) for row in cursor.fetchall()]
 
-    def unlinked_events(self) -> list[tuple[UUID, int]]:
-        """Events with no chain link: written behind the ledger's back."""
+    def unchained_events(self) -> list[tuple[UUID, int]]:
+        """Events with no hash or no place in the log: written behind the ledger's back."""
         with self.datastore.transaction(commit=False) as cursor:
-            self._run(cursor, SELECT_UNLINKED_EVENTS)
+            self._run(cursor, SELECT_UNCHAINED_EVENTS)
             return [(UUID(str(row["originator_id"])), int(row["originator_version"])) for row in cursor.fetchall()]
 
     def insert_checkpoint(self, row: CheckpointRow) -> None:
@@ -381,21 +408,21 @@ class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder
         self.tables = LedgerTables.beside(events_table_name, "?", "rowid")
         self.tips = _Tips()
         super().__init__(datastore, events_table_name)
+        self.insert_events_statement = self.tables.render(INSERT_EVENT)
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:  # noqa: ANN401
-        self.tips.written([])  # nothing of an earlier, failed write may be taken for this one
+        self.tips.written({})  # nothing of an earlier, failed write may be taken for this one
         ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
         self.tips.committed()
         return ids
 
     def construct_create_table_statements(self) -> list[str]:
+        """eventsourcing's events table with the record hash column, and the ledger's own tables and triggers."""
         sql = self.tables
         statements = [
-            *super().construct_create_table_statements(),
             (
-                f"CREATE TABLE IF NOT EXISTS {sql.links} (position INTEGER PRIMARY KEY, "
-                "notification_id INTEGER NOT NULL, originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL, "
-                "record_hash BLOB NOT NULL, UNIQUE (originator_id, originator_version))"
+                f"CREATE TABLE IF NOT EXISTS {sql.events} (originator_id TEXT, originator_version INTEGER, "
+                "topic TEXT, state BLOB, record_hash BLOB, PRIMARY KEY (originator_id, originator_version))"
             ),
             (
                 f"CREATE TABLE IF NOT EXISTS {sql.checkpoints} (tree_size INTEGER NOT NULL, root BLOB NOT NULL, "
@@ -408,17 +435,13 @@ class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder
         statements.extend(
             f"CREATE TRIGGER IF NOT EXISTS {table}_no_{operation.lower()} BEFORE {operation} ON {table} "
             f"BEGIN SELECT RAISE(ABORT, 'the grant ledger is append-only: {operation} on {table} refused'); END"
-            for table in (sql.events, sql.links, sql.checkpoints)
+            for table in (sql.events, sql.checkpoints)
             for operation in ("UPDATE", "DELETE")
         )
         return statements
 
     def _encode_id(self, originator_id: UUID) -> object:
-        return originator_id.hex  # as eventsourcing's SQLite recorder stores it
-
-    def _first_position(self, cursor: Any, ids: Sequence[int]) -> int:  # noqa: ANN401, ARG002 - a sqlite3.Cursor
-        """In SQLite a record's log position is its row id: rows are never deleted, so row ids have no gaps."""
-        return ids[0] if ids else 1
+        return _encoded(originator_id)
 
     def _plain_tuples(self, cursor: Any) -> None:  # noqa: ANN401 - a sqlite3.Cursor
         cursor.row_factory = None  # ids are text, versions int, hashes and states bytes: tuples as they are
@@ -426,33 +449,60 @@ class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder
     def _encode_time(self, instant: datetime) -> object:
         return instant.isoformat()
 
-    def _insert_events(
-        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: object
-    ) -> Sequence[int] | None:
-        ids = super()._insert_events(c, stored_events, **kwargs)
-        self._write_links(c, stored_events, ids or [])
-        return ids
+    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **_: object) -> Sequence[int]:
+        """eventsourcing's rows with their hashes, in one `executemany`; their row ids are their places in the log.
+
+        The row ids are consecutive: in SQLite's one write transaction at a time, each new row of a table without
+        AUTOINCREMENT takes the largest row id plus one, so the last one inserted gives them all.
+        """
+        rows = [
+            (_encoded(stored.originator_id), stored.originator_version, stored.topic, stored.state, hashed)
+            for stored, hashed in zip(stored_events, self._chain(c, stored_events), strict=True)
+        ]
+        if not rows:
+            return []
+        c.executemany(self.insert_events_statement, rows)
+        c.execute("SELECT last_insert_rowid()")
+        last = int(c.fetchone()[0])
+        return list(range(last - len(rows) + 1, last + 1))
+
+
+def _encoded(originator: object) -> object:
+    """An originator id as eventsourcing's SQLite recorder stores it: a UUID's hex digits."""
+    return originator.hex if isinstance(originator, UUID) else originator
 
 
 class ChainedPostgresApplicationRecorder(LedgerRecorder, PostgresApplicationRecorder):
     def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:  # noqa: ANN401
         super().__init__(datastore, events_table_name=events_table_name)
+        if self.datastore.enable_db_functions:
+            msg = "the ledger inserts its own rows (with their hashes): unset POSTGRES_ENABLE_DB_FUNCTIONS"
+            raise ValueError(msg)
         schema = self.datastore.schema
-        self.tables = LedgerTables.beside(events_table_name, "%s", "notification_id", schema)
+        self.tables = LedgerTables.beside(events_table_name, "%s", "position", schema)
         self.tips = _Tips()
+        self.sql_create_statements[self.create_table_statement_index] = Composed([SQL(_literal(self._events_table()))])
         self.sql_create_statements.extend(Composed([SQL(_literal(text))]) for text in self._ledger_statements(schema))
+        insert = INSERT_CHAINED_EVENTS.format(events=self.tables.events, id_type=self.datastore.originator_id_type)
+        self.insert_chained_statement = SQL(_literal(insert))
+
+    def _events_table(self) -> str:
+        """eventsourcing's events table (and its storage settings) with the record hash and log position columns."""
+        return (
+            f"CREATE TABLE IF NOT EXISTS {self.tables.events} ("
+            f"originator_id {self.datastore.originator_id_type} NOT NULL, originator_version bigint NOT NULL, "
+            "topic text, state bytea, notification_id bigserial, record_hash bytea, position bigint, "
+            "PRIMARY KEY (originator_id, originator_version)) WITH (autovacuum_enabled = true, "
+            "autovacuum_vacuum_threshold = 100000000, autovacuum_vacuum_scale_factor = 0.5, "
+            "autovacuum_analyze_threshold = 1000, autovacuum_analyze_scale_factor = 0.01)"
+        )
 
     def _ledger_statements(self, schema: str) -> list[str]:
         sql = self.tables
-        index = sql.checkpoints.split(".")[-1]
+        events_name, index = sql.events.split(".")[-1], sql.checkpoints.split(".")[-1]
         refuse = f"{schema}.grantledger_refuse_change"
         statements = [
-            (
-                f"CREATE TABLE IF NOT EXISTS {sql.links} (position BIGINT PRIMARY KEY, "
-                "notification_id BIGINT NOT NULL, originator_id UUID NOT NULL, originator_version INTEGER NOT NULL, "
-                "record_hash BYTEA NOT NULL, "
-                "UNIQUE (originator_id, originator_version))"
-            ),
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {events_name}_by_position ON {sql.events} (position)",
             (
                 f"CREATE TABLE IF NOT EXISTS {sql.checkpoints} (tree_size BIGINT NOT NULL, root BYTEA NOT NULL, "
                 "taken_at TIMESTAMPTZ NOT NULL, frontier BYTEA NOT NULL, signature BYTEA NOT NULL, "
@@ -465,7 +515,7 @@ class ChainedPostgresApplicationRecorder(LedgerRecorder, PostgresApplicationReco
                 "RAISE EXCEPTION 'the grant ledger is append-only: % on % refused', TG_OP, TG_TABLE_NAME; END $$"
             ),
         ]
-        for table in (sql.events, sql.links, sql.checkpoints):
+        for table in (sql.events, sql.checkpoints):
             name = table.split(".")[-1]
             statements += [
                 (
@@ -483,25 +533,38 @@ class ChainedPostgresApplicationRecorder(LedgerRecorder, PostgresApplicationReco
         cursor.execute(SQL(_literal(self._statement(template))), params)
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:  # noqa: ANN401
-        self.tips.written([])  # nothing of an earlier, failed write may be taken for this one
+        self.tips.written({})  # nothing of an earlier, failed write may be taken for this one
         ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
         self.tips.committed()
         return ids
 
+    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: object) -> None:
+        """eventsourcing's insert (table lock, notify, one INSERT), with each row's hash and log position.
+
+        Positions are numbered by the INSERT itself, so appending costs no round trip more than eventsourcing's own
+        (one more only when this process does not know the grant's previous hash).
+        """
+        hashes = self._chain(curs, stored_events)
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        columns = (
+            [stored.originator_id for stored in stored_events],
+            [stored.originator_version for stored in stored_events],
+            [stored.topic for stored in stored_events],
+            [stored.state for stored in stored_events],
+            hashes,
+        )
+        curs.execute(self.insert_chained_statement, columns)
+
     def _plain_tuples(self, cursor: Any) -> None:  # noqa: ANN401 - a psycopg cursor
         cursor.row_factory = tuple_row
 
-    def _log_records(self, rows: list[Any]) -> Iterable[LogRecord]:
-        """UUIDs as text, as the verifier keys its chains."""
-        for position, stored, originator, version, topic, state in rows:
-            yield (position, bytes(stored), str(originator), version, topic, None if state is None else bytes(state))
-
-    def _fetch_ids_after_insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: object
-    ) -> Sequence[int] | None:
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        self._write_links(curs, stored_events, ids or [])
-        return ids
+    def _log_records(self, rows: list[Any]) -> list[LogRecord]:
+        """Originator ids as hex text, as SQLite stores them and the verifier keys its chains."""
+        return [
+            (position, bytes(stored), originator.hex, version, topic, None if state is None else bytes(state))
+            for position, stored, originator, version, topic, state in rows
+        ]
 
 
 def _literal(text: str) -> LiteralString:

@@ -4,7 +4,7 @@
 triggers the way every ledger does when it first opens, then gives the application role the least it needs:
 SELECT and INSERT on the ledger's tables, DELETE on the person keys only (erasing a person destroys their key,
 PIPL art. 47), and EXECUTE on one function that takes the events table's write lock. It has no UPDATE, DELETE
-or TRUNCATE on the events, the chain or the checkpoints, owns nothing, and may create nothing, so the database
+or TRUNCATE on the events (which carry the chain) or the checkpoints, owns nothing, may create nothing: the database
 refuses it an edit even if a trigger were dropped (and only an owner can drop one).
 
 Why the lock function: eventsourcing serialises writers with `LOCK TABLE ... IN EXCLUSIVE MODE`, which
@@ -77,9 +77,9 @@ def _grant_statements(
     schema = recorder.datastore.schema
     role = sql.Identifier(app_role)
     tables = recorder.tables
-    events, links, checkpoints, person_keys = (
+    events, checkpoints, person_keys = (
         sql.SQL(".").join(sql.Identifier(part) for part in name.split("."))
-        for name in (tables.events, tables.links, tables.checkpoints, tables.person_keys)
+        for name in (tables.events, tables.checkpoints, tables.person_keys)
     )
     function = lock_function(schema, recorder.events_table_name)
     cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (app_role,))
@@ -96,7 +96,7 @@ def _grant_statements(
         sql.SQL("REVOKE ALL ON ALL TABLES IN SCHEMA {} FROM {}").format(sql.Identifier(schema), role),
         sql.SQL("REVOKE CREATE ON SCHEMA {} FROM {}").format(sql.Identifier(schema), role),
         sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), role),
-        sql.SQL("GRANT SELECT, INSERT ON {}, {}, {}, {} TO {}").format(events, links, checkpoints, person_keys, role),
+        sql.SQL("GRANT SELECT, INSERT ON {}, {}, {} TO {}").format(events, checkpoints, person_keys, role),
         sql.SQL("GRANT DELETE ON {} TO {}").format(person_keys, role),
         sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {} TO {}").format(sql.Identifier(schema), role),
     ]

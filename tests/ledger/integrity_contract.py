@@ -25,7 +25,7 @@ RECORDS_PER_GRANT = 11
 
 
 class RawDatabase(Protocol):
-    """SQL straight to the database. Templates name tables {events}, {links}, {checkpoints}; parameters {p}."""
+    """SQL straight to the database. Templates name tables {events} and {checkpoints}; parameters {p}."""
 
     def execute(self, template: str, *params: object) -> list[tuple[object, ...]]: ...
 
@@ -75,7 +75,12 @@ class IntegrityContract(LedgerUnderTest):
 
     def test_the_application_connection_cannot_update_or_delete(self, ledger_url: str, exported: Checkpoint) -> None:
         with open_ledger(ledger_url) as ledger:
-            for statement in ("UPDATE {events} SET topic = topic", "DELETE FROM {links}", "DELETE FROM {checkpoints}"):
+            for statement in (
+                "UPDATE {events} SET topic = topic",
+                "UPDATE {events} SET record_hash = record_hash",
+                "DELETE FROM {events}",
+                "DELETE FROM {checkpoints}",
+            ):
                 with (
                     pytest.raises(Exception, match="append-only"),  # each driver raises its own class
                     ledger.integrity.datastore.transaction(commit=True) as cursor,
@@ -125,20 +130,34 @@ class IntegrityContract(LedgerUnderTest):
     def test_a_middle_event_deleted_is_reported(
         self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
     ) -> None:
+        """The row goes with its hash: the gap in the grant's chain names it, the gap in the log and the checkpoints
+        show it too."""
         raw.drop_guards()
         raw.execute("DELETE FROM {events} WHERE originator_id = {p} AND originator_version = 4", raw.originator("C"))
         problems = [str(problem) for problem in self.verify(ledger_url, key).problems]
-        assert any(p.startswith("grant C version 4") and "record deleted" in p for p in problems), problems
+        assert any(p.startswith("grant C version 4 ") and "record deleted" in p for p in problems), problems
+        assert any("log position missing" in p for p in problems), problems
+        assert any("log differs from its checkpoint" in p for p in problems), problems
+        assert not any("grant C version 5" in p for p in problems), "the record after the gap was not changed"
+        with open_ledger(ledger_url) as ledger:
+            assert [str(problem) for problem in verify_grant(ledger, "C").problems] == [
+                "grant C version 4 (before log position 27): record deleted: expected its stored event, found none"
+            ]
 
-    def test_a_middle_event_deleted_with_its_link_is_reported(
+    def test_events_deleted_from_a_chain_are_named_as_one_gap(
         self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
     ) -> None:
         raw.drop_guards()
-        for delete in ("DELETE FROM {events}", "DELETE FROM {links}"):
-            raw.execute(delete + " WHERE originator_id = {p} AND originator_version = 4", raw.originator("C"))
+        raw.execute(
+            "DELETE FROM {events} WHERE originator_id = {p} AND originator_version BETWEEN 3 AND 6", raw.originator("A")
+        )
         problems = [str(problem) for problem in self.verify(ledger_url, key).problems]
-        assert any("grant C version 5" in p and "expected version 4 next" in p for p in problems), problems
-        assert any("log differs from its checkpoint" in p for p in problems), problems
+        deleted = [p for p in problems if "record deleted" in p]
+        assert deleted == [
+            "grant A versions 3 to 6 (before log position 7): record deleted: expected its stored event, found none"
+        ]
+        missing = [p for p in problems if "log position missing" in p]
+        assert missing == ["log position 3: log position missing: expected position 3, found position 7 next"]
 
     def test_a_truncated_tail_is_caught_against_an_exported_checkpoint(
         self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
@@ -147,7 +166,6 @@ class IntegrityContract(LedgerUnderTest):
         raw.drop_guards()
         cut = exported.tree_size - 2
         raw.execute("DELETE FROM {events} WHERE originator_id = {p} AND originator_version > 9", raw.originator("C"))
-        raw.execute("DELETE FROM {links} WHERE position > {p}", cut)
         raw.execute("DELETE FROM {checkpoints} WHERE tree_size > {p}", cut)
         assert self.verify(ledger_url, key).ok, "the truncated ledger is consistent with itself"
         problems = [str(problem) for problem in self.verify(ledger_url, key, against=exported).problems]
@@ -179,7 +197,7 @@ class IntegrityContract(LedgerUnderTest):
                 )
             previous = record_hash(grant_id("B"), int(version), str(topic), stored, previous)  # type: ignore[call-overload]
             raw.execute(
-                "UPDATE {links} SET record_hash = {p} WHERE originator_id = {p} AND originator_version = {p}",
+                "UPDATE {events} SET record_hash = {p} WHERE originator_id = {p} AND originator_version = {p}",
                 previous,
                 raw.originator("B"),
                 version,
@@ -193,8 +211,7 @@ class IntegrityContract(LedgerUnderTest):
         self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
     ) -> None:
         raw.drop_guards()
-        for table in ("DELETE FROM {events}", "DELETE FROM {links}"):
-            raw.execute(table + " WHERE originator_id = {p}", raw.originator("B"))
+        raw.execute("DELETE FROM {events} WHERE originator_id = {p}", raw.originator("B"))
         report = self.verify(ledger_url, key)
         problems = [str(problem) for problem in report.problems]
         assert report.chains == 2

@@ -45,6 +45,5 @@ class TestLedgerOnPostgres(LedgerContract):
             (schema, "grantledger_checkpoints"),
             (schema, "grantledger_events"),
             (schema, "grantledger_person_keys"),
-            (schema, "grantledger_record_hashes"),
         ]
         assert rows == (1,)

@@ -25,7 +25,6 @@ class RawPostgres:
     def execute(self, template: str, *params: object) -> list[tuple[object, ...]]:
         statement = template.format(
             events=f"{self.schema}.grantledger_events",
-            links=f"{self.schema}.grantledger_record_hashes",
             checkpoints=f"{self.schema}.grantledger_checkpoints",
             p="%s",
         )

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from domain.grant import grant_id
 from ledger.application import open_ledger
 from ledger.checkpoints import CheckpointSigner
+from ledger.recorders import LedgerShapeError
 from tests.builders import lifecycle, submit
 from tests.ledger.integrity_contract import IntegrityContract, RawDatabase
 from tests.ledger.personal_data_contract import PersonalDataContract
@@ -23,9 +24,7 @@ class RawSQLite:
         self.path = path
 
     def execute(self, template: str, *params: object) -> list[tuple[object, ...]]:
-        statement = template.format(
-            events="stored_events", links="stored_record_hashes", checkpoints="stored_checkpoints", p="?"
-        )
+        statement = template.format(events="stored_events", checkpoints="stored_checkpoints", p="?")
         with closing(sqlite3.connect(self.path)) as connection, connection:
             return connection.execute(statement, params).fetchall()
 
@@ -69,3 +68,17 @@ class TestIntegrityOnSQLite(IntegrityContract, PersonalDataContract):
             f"found {later.tree_size - 1} records in the ledger"
         )
         assert problems == [expected]
+
+    def test_a_ledger_of_the_older_shape_is_refused_with_the_reason(self, tmp_path: Path) -> None:
+        """Made before the record hashes moved into the events rows: no silent half-working ledger."""
+        path = tmp_path / "old.sqlite"
+        with closing(sqlite3.connect(path)) as connection, connection:
+            connection.execute(
+                "CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB, "
+                "PRIMARY KEY (originator_id, originator_version))"
+            )
+        with (
+            pytest.raises(LedgerShapeError, match=r"no record hashes in its rows.*Fix: record into a new ledger"),
+            open_ledger(f"sqlite:///{path}"),
+        ):
+            pass

@@ -87,7 +87,7 @@ class TestApplicationRole:
             "UPDATE grantledger_events SET topic = 'forged'",
             "DELETE FROM grantledger_events",
             "TRUNCATE grantledger_events",
-            "UPDATE grantledger_record_hashes SET record_hash = 'x'",
+            "UPDATE grantledger_events SET record_hash = 'x'",
             "DELETE FROM grantledger_checkpoints",
             "DROP TRIGGER grantledger_events_append_only ON grantledger_events",
             "ALTER TABLE grantledger_events DISABLE TRIGGER USER",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,7 +51,8 @@ from ledger.settings import creates_schema, persistence_env
 from ledger.transcodings import register_domain_transcodings
 
 HASH_SIZE = 32  # SHA-256
-CONFLICT_RETRIES = 5  # concurrent writers to one grant: reload and re-check this many times
+CONFLICT_RETRIES = 10  # concurrent writers to one grant: reload and re-check this many times
+CONFLICT_PAUSE_SECONDS = 0.005  # the longest random pause after the first conflict (growing with each one)
 CHECKPOINT_EVERY = 1000  # records between checkpoints, besides those taken at milestones
 # A checkpoint is also taken when one of these is recorded: the notice acknowledged, the final report
 # submitted, the evaluation recorded (the moments a finance department or auditor may want one).
@@ -358,6 +361,8 @@ class GrantLedger(Application[UUID]):
             except RecordConflictError:
                 if attempt == CONFLICT_RETRIES - 1:
                     raise
+                # Writers that collided would collide again in step: a random pause lets one of them go first.
+                time.sleep(random.uniform(0, CONFLICT_PAUSE_SECONDS * (attempt + 1)))  # noqa: S311 - not crypto
         raise AssertionError  # unreachable: the loop returns or raises
 
     def state(self, grant_no: str) -> GrantState:

@@ -103,6 +103,7 @@ SELECT_RECORDS_OF = (
     "SELECT {position} AS position, originator_id, originator_version, record_hash, topic, state FROM {events} "
     "WHERE originator_id = {p} AND {chained} ORDER BY originator_version"
 )
+TAKE_WRITE_LOCK = "INSERT INTO {checkpoints} SELECT * FROM {checkpoints} WHERE 0"  # SQLite: see _insert_events
 INSERT_EVENT = (  # SQLite: eventsourcing's row and its hash; its row id is its place in the log
     "INSERT INTO {events} (originator_id, originator_version, topic, state, record_hash) "
     "VALUES ({p}, {p}, {p}, {p}, {p})"
@@ -409,6 +410,7 @@ class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder
         self.tips = _Tips()
         super().__init__(datastore, events_table_name)
         self.insert_events_statement = self.tables.render(INSERT_EVENT)
+        self.take_write_lock_statement = self.tables.render(TAKE_WRITE_LOCK)
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:  # noqa: ANN401
         self.tips.written({})  # nothing of an earlier, failed write may be taken for this one
@@ -455,6 +457,10 @@ class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder
         The row ids are consecutive: in SQLite's one write transaction at a time, each new row of a table without
         AUTOINCREMENT takes the largest row id plus one, so the last one inserted gives them all.
         """
+        # Take SQLite's write lock before reading the chains' tips: a transaction that read first could not wait for
+        # another writer's commit and would fail at once with "database is locked". An insert that inserts
+        # nothing takes the lock (waiting out the busy timeout) and changes nothing.
+        c.execute(self.take_write_lock_statement)
         rows = [
             (_encoded(stored.originator_id), stored.originator_version, stored.topic, stored.state, hashed)
             for stored, hashed in zip(stored_events, self._chain(c, stored_events), strict=True)

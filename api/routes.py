@@ -34,6 +34,7 @@ from domain.personal import PersonalData, RegisterBeneficiaries, mask_id_number
 from domain.roles import MAY_ISSUE, Role, roles_for
 from domain.stages import Stage
 from domain.values import Money
+from ledger.projections import version_index
 
 log = structlog.get_logger("api")
 
@@ -152,8 +153,11 @@ def router() -> APIRouter:  # noqa: C901, PLR0915 - one place that lists the API
     ) -> GrantOut | None:
         """The grant as it stood at a date (its end, Asia/Shanghai) or time; null before its application."""
         at = moment(as_of)
-        with console_of(request).ledger() as ledger:
-            state = state_as_of(ledger, grant_no, at)
+        console = console_of(request)
+        stack = console.settings.stack
+        quorum = load_rules(stack.rules_file).fund_rules.quorum_fraction
+        with console.ledger() as ledger, version_index(ledger, stack.ledger_url, quorum) as version_at:
+            state = state_as_of(ledger, grant_no, at, version_at)
         return GrantOut.of(state) if state else None
 
     @api.get("/grants/{grant_no}/beneficiaries", tags=["beneficiaries"])

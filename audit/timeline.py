@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -65,16 +66,15 @@ def timeline(ledger: GrantLedger, grant_no: str) -> list[TimelineEntry]:
 _INTERNAL = {"originator_id", "originator_version", "timestamp", "originator_topic", "decision_ref"}
 
 
-def state_as_of(ledger: GrantLedger, grant_no: str, at: datetime) -> GrantState | None:
+def state_as_of(
+    ledger: GrantLedger, grant_no: str, at: datetime, version_at: Callable[[str, datetime], int]
+) -> GrantState | None:
     """The grant as it stood at `at` (None before its application): the last version recorded by then.
 
-    It reads the times of this grant's events only, then loads the grant at that version.
+    `version_at` finds that version in an index of recording times (`ledger.projections.version_index`), so only
+    the events up to it are read and replayed, never the grant's later history.
     """
-    version = 0
-    for recorded in ledger.repository.event_store.get(grant_id(grant_no)):
-        if recorded.timestamp > at:  # type: ignore[attr-defined]
-            break
-        version = recorded.originator_version
+    version = version_at(grant_no, at)
     if version == 0:
         ledger.state(grant_no)  # an unknown grant is an error, not "not yet"
         return None

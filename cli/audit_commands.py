@@ -35,7 +35,7 @@ from ledger.checkpoints import (
     parse_export,
 )
 from ledger.history_import import parse_history
-from ledger.projections import GrantProjection
+from ledger.projections import GrantProjection, version_index
 from ledger.read_models import opened_read_models
 from worker import connect
 
@@ -196,8 +196,14 @@ def state_at(settings: Settings, grant_no: str, as_of: str) -> None:
     """The grant's state as it was at a date or time."""
     with refusals_fail():
         at = moment(as_of)
-    with refusals_fail(), open_ledger(settings.ledger_url) as ledger:
-        state = state_as_of(ledger, grant_no, at)
+    with refusals_fail():
+        quorum = load_rules(settings.rules_file).fund_rules.quorum_fraction
+    with (
+        refusals_fail(),
+        open_ledger(settings.ledger_url) as ledger,
+        version_index(ledger, settings.ledger_url, quorum) as version_at,
+    ):
+        state = state_as_of(ledger, grant_no, at, version_at)
     if state is None:
         click.echo(f"grant {grant_no}: no application had been recorded by {at.astimezone(SHANGHAI):%Y-%m-%d %H:%M}")
         return

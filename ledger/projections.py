@@ -10,8 +10,10 @@ there instead of applying the batch again.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from fractions import Fraction
 from typing import Any, cast
 from uuid import UUID
@@ -38,10 +40,12 @@ from ledger.read_models import (
     beneficiary_lists,
     decisions,
     grant_summaries,
+    grant_versions,
     grants,
     opened_read_models,
     payments,
     positions,
+    version_at,
 )
 
 PROJECTION = "grant-read-models"
@@ -72,6 +76,21 @@ def current_grants(ledger_url: str, quorum: Fraction, where: GrantFilter | None 
             return grant_summaries(connection, where or GrantFilter())
 
 
+@contextmanager
+def version_index(ledger: GrantLedger, ledger_url: str, quorum: Fraction) -> Iterator[Callable[[str, datetime], int]]:
+    """`version_at(grant_no, at)`: the grant's last version recorded by `at` (0 before its first), by the read
+    models' index of recording times, caught up with `ledger` first."""
+    with opened_read_models(ledger_url) as engine:
+        projection = GrantProjection(ledger, engine, quorum)
+
+        def version_of(grant_no: str, at: datetime) -> int:
+            projection.catch_up()
+            with engine.connect() as connection:
+                return version_at(connection, grant_no, at)
+
+        yield version_of
+
+
 class PositionMovedError(Exception):
     """Another catch-up applied this batch first (the tracked position is no longer where the batch began)."""
 
@@ -86,6 +105,7 @@ class Batch:
     payments: list[dict[str, Any]] = field(default_factory=list)  # a beneficiary's names its list, not its grant
     decisions: list[dict[str, Any]] = field(default_factory=list)
     grants: list[dict[str, Any]] = field(default_factory=list)
+    versions: list[dict[str, Any]] = field(default_factory=list)  # when each grant event was recorded
 
 
 class GrantProjection:
@@ -143,6 +163,9 @@ class GrantProjection:
             if notification.topic in GRANT_TOPICS:
                 grant = self._grant_after(notification)
                 touched[grant.id] = grant
+                batch.versions.append(
+                    {"grant_no": grant.state.grant_no, "version": grant.version, "recorded_at": grant.modified_on}
+                )
                 if notification.topic == DISBURSEMENT_TOPIC:
                     batch.payments.append(_disbursement_row(notification, grant))
             elif notification.topic in DECISION_TOPICS:
@@ -219,6 +242,7 @@ class GrantProjection:
             self._write(connection, decisions, batch.decisions)
             connection.execute(delete(grants).where(grants.c.grant_no.in_([row["grant_no"] for row in batch.grants])))
             self._write(connection, grants, batch.grants)
+            self._write(connection, grant_versions, batch.versions)
         log.debug("read models caught up", projection=PROJECTION, position=batch.end)
 
     def _write(self, connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:

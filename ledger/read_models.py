@@ -22,6 +22,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     Engine,
+    Index,
     Integer,
     MetaData,
     String,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    func,
     select,
 )
 from sqlalchemy.engine import make_url
@@ -104,6 +106,17 @@ decisions = Table(
     Column("quorum", String(10), nullable=False),
 )
 
+# When each version of each grant was recorded: the index by which `grants audit state --as-of` finds the version a
+# moment saw, without reading the grant's history to find it.
+grant_versions = Table(
+    "rm_grant_versions",
+    metadata,
+    Column("grant_no", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Index("rm_grant_versions_by_time", "grant_no", "recorded_at"),
+)
+
 # Which grant each beneficiary list belongs to (a payment event names the list, not the grant).
 beneficiary_lists = Table(
     "rm_beneficiary_lists",
@@ -120,7 +133,7 @@ positions = Table(
     Column("position", BigInteger, nullable=False),
 )
 
-PROJECTED_TABLES = (grants, payments, decisions, beneficiary_lists)
+PROJECTED_TABLES = (grants, payments, decisions, beneficiary_lists, grant_versions)
 
 
 @dataclass(frozen=True)
@@ -181,6 +194,16 @@ def table_contents(connection: Connection) -> dict[str, list[tuple[Any, ...]]]:
         table.name: [tuple(row) for row in connection.execute(select(table).order_by(*table.primary_key.columns))]
         for table in PROJECTED_TABLES
     }
+
+
+def version_at(connection: Connection, grant_no: str, at: datetime) -> int:
+    """The grant's last version recorded by `at` (0: none was, or no such grant)."""
+    found = connection.scalar(
+        select(func.max(grant_versions.c.version)).where(
+            grant_versions.c.grant_no == grant_no, grant_versions.c.recorded_at <= at
+        )
+    )
+    return int(found or 0)
 
 
 def read_model_engine(ledger_url: str) -> Engine:

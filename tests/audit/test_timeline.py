@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from audit.timeline import state_as_of, timeline
+from domain.decisions import DEFAULT_QUORUM
 from domain.errors import GrantNotFoundError
 from domain.grant import grant_id
 from domain.stages import Stage
 from ledger.application import GrantLedger
+from ledger.projections import version_index
 from tests.builders import HALF, LIFECYCLE_EVENTS, REQUESTED, RETURNED, funds_return, lifecycle, submit
 
 
@@ -40,20 +43,41 @@ def test_the_timeline_keeps_a_running_total_of_money_returned(ledger: GrantLedge
     assert timeline(ledger, "R")[-2].returned == "0.00"
 
 
-def test_the_state_as_of_a_moment_is_the_state_after_the_last_event_recorded_by_then(closed: GrantLedger) -> None:
+@pytest.fixture
+def version_at(ledger: GrantLedger, ledger_url: str) -> Iterator[Callable[[str, datetime], int]]:
+    with version_index(ledger, ledger_url, DEFAULT_QUORUM) as index:
+        yield index
+
+
+def test_the_state_as_of_a_moment_is_the_state_after_the_last_event_recorded_by_then(
+    closed: GrantLedger, version_at: Callable[[str, datetime], int]
+) -> None:
     history = closed.history("A")
     first, fifth, last = history[0].recorded_at, history[4].recorded_at, history[-1].recorded_at
-    assert state_as_of(closed, "A", first - timedelta(seconds=1)) is None
-    as_of_fifth = state_as_of(closed, "A", fifth)
+    assert state_as_of(closed, "A", first - timedelta(seconds=1), version_at) is None
+    as_of_fifth = state_as_of(closed, "A", fifth, version_at)
     assert as_of_fifth is not None
     assert (as_of_fifth.version, as_of_fifth.disbursed) == (5, HALF)
-    after = state_as_of(closed, "A", last + timedelta(days=365))
+    after = state_as_of(closed, "A", last + timedelta(days=365), version_at)
     assert after is not None
     assert after.stage is Stage.CLOSED
 
 
-def test_an_unknown_grant_has_no_timeline_and_no_state(ledger: GrantLedger) -> None:
+def test_the_index_of_recording_times_keeps_up_with_new_events(
+    ledger: GrantLedger, version_at: Callable[[str, datetime], int]
+) -> None:
+    """An as-of query after more was recorded sees it: the index catches up before it answers."""
+    ledger.execute(submit("B"))
+    assert version_at("B", datetime.now(UTC)) == 1
+    ledger.execute(lifecycle("B")[0])
+    assert version_at("B", datetime.now(UTC)) == 2
+    assert version_at("B", ledger.history("B")[0].recorded_at) == 1
+
+
+def test_an_unknown_grant_has_no_timeline_and_no_state(
+    ledger: GrantLedger, version_at: Callable[[str, datetime], int]
+) -> None:
     with pytest.raises(GrantNotFoundError):
         timeline(ledger, "NOPE")
     with pytest.raises(GrantNotFoundError):
-        state_as_of(ledger, "NOPE", datetime(2020, 1, 1, tzinfo=UTC))
+        state_as_of(ledger, "NOPE", datetime(2020, 1, 1, tzinfo=UTC), version_at)

@@ -47,6 +47,9 @@ bench: setup
 	$(BIN)/python bench/verify_speed.py $(if $(FULL),,--quick)
 	$(BIN)/python bench/lifecycle.py
 	$(BIN)/python bench/audit_scale.py $(if $(FULL),--years 10,)
+	$(BIN)/python bench/as_of.py
+	$(BIN)/python bench/bulk_registration.py
+	$(BIN)/python bench/summary.py
 
 up: setup
 	$(BIN)/grants up

@@ -79,6 +79,14 @@ async def find_stuck(client: Client, ui_url: str, older_than: timedelta, now: da
 async def _inspect(client: Client, execution: WorkflowExecution, ui_url: str) -> list[StuckGrant]:
     handle = client.get_workflow_handle(execution.id, run_id=execution.run_id)
     attributes = execution.typed_search_attributes
+    description = await handle.describe()
+    failing = [
+        pending
+        for pending in description.raw_description.pending_activities
+        if pending.attempt > 1 or pending.HasField("last_failure")  # a first attempt still running is not stuck
+    ]
+    if not failing and not attributes.get(GRANT_OVERDUE):
+        return []  # asked no worker: a grant waiting normally costs no status query (10 s each when none answers)
     state = await _status(handle)
     grant_no = state.grant_no if state else execution.id.removeprefix("grant-")
     who = state.next_step().who if state else "unknown (no worker answered the status query)"
@@ -98,10 +106,7 @@ async def _inspect(client: Client, execution: WorkflowExecution, ui_url: str) ->
         ]
         if not overdue:
             found.append(stuck("overdue", attributes.get(GRANT_DUE_AT) or execution.start_time))
-    description = await handle.describe()
-    for pending in description.raw_description.pending_activities:
-        if pending.attempt <= 1 and not pending.HasField("last_failure"):
-            continue  # running for the first time: not stuck yet
+    for pending in failing:
         since = await _first_scheduled(handle, pending.activity_id) or execution.start_time
         failure = pending.last_failure.message if pending.HasField("last_failure") else None
         found.append(

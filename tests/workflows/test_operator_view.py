@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
 from temporalio.client import Client
 
 from cli.gateway import GrantGateway
+from cli.operations import find_stuck, now_utc
 from domain.values import Money
 from tests.builders import REQUESTED, approve, submit
 from tests.workflows.support import current_details, describe, eventually, new_grant_no
+from workflows import search_attributes
+from workflows.grant_lifecycle import GrantLifecycle, StartGrantInput, workflow_id_for
 from workflows.search_attributes import (
     FISCAL_YEAR,
     GRANT_AMOUNT_FEN,
@@ -62,3 +68,23 @@ async def test_a_search_by_attribute_finds_exactly_the_grant(gateway: GrantGatew
         return [execution.id async for execution in client.list_workflows(query)]
 
     assert f"grant-{grant_no}" in await eventually(found, what="the visibility store to index the grant")
+
+
+async def test_grants_stuck_asks_no_worker_about_a_grant_waiting_normally(client: Client) -> None:
+    """A running grant neither overdue nor failing is left out without a status query, which would wait 10 s for
+    a worker when none polls (exactly when an operator runs `grants stuck`)."""
+    grant_no = new_grant_no()
+    await client.start_workflow(
+        GrantLifecycle.run,
+        StartGrantInput(grant_no),
+        id=workflow_id_for(grant_no),
+        task_queue=f"nobody-polls-{grant_no}",
+        search_attributes=search_attributes.at_start(submit(grant_no).details),
+    )
+    try:
+        started = time.monotonic()
+        found = await find_stuck(client, "http://ui.test", timedelta(0), now_utc())
+        assert time.monotonic() - started < 5, "no status query was sent"
+        assert grant_no not in [stuck.grant_no for stuck in found]
+    finally:
+        await client.get_workflow_handle(workflow_id_for(grant_no)).terminate("test over")

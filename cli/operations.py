@@ -70,13 +70,14 @@ async def find_stuck(client: Client, ui_url: str, older_than: timedelta, now: da
 
     async def inspect(execution: WorkflowExecution) -> list[StuckGrant]:
         async with limit:
-            return await _inspect(client, execution, ui_url)
+            return await inspect_grant(client, execution, ui_url)
 
     found = [stuck for stucks in await asyncio.gather(*map(inspect, running)) for stuck in stucks]
     return sorted((s for s in found if now - s.since >= older_than), key=lambda stuck: stuck.since)
 
 
-async def _inspect(client: Client, execution: WorkflowExecution, ui_url: str) -> list[StuckGrant]:
+async def inspect_grant(client: Client, execution: WorkflowExecution, ui_url: str) -> list[StuckGrant]:
+    """What is stuck about one running grant (nothing, for most)."""
     handle = client.get_workflow_handle(execution.id, run_id=execution.run_id)
     attributes = execution.typed_search_attributes
     description = await handle.describe()

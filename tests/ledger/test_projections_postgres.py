@@ -29,5 +29,12 @@ class TestReadModelsOnPostgres(ProjectionContract):
                 " AND table_schema IN (%s, 'public') ORDER BY table_name",
                 (schema,),
             ).fetchall()
-        tables = ("rm_beneficiary_lists", "rm_decisions", "rm_grants", "rm_payments", "rm_positions")
+        tables = (
+            "rm_beneficiary_lists",
+            "rm_decisions",
+            "rm_grant_versions",
+            "rm_grants",
+            "rm_payments",
+            "rm_positions",
+        )
         assert found == [(schema, table) for table in tables]

@@ -25,6 +25,7 @@ from cli.audit_commands import summary
 from cli.gateway import GrantGateway
 from cli.render import grants_table, history_table
 from cli.rules_file import RulesInForce, load_rules
+from cli.serve_commands import CONSOLE_URL
 from cli.settings import Settings
 from cli.stack import start_detached, stop_detached
 from domain.commands import (
@@ -354,3 +355,7 @@ def _print_results(settings: Settings) -> None:
     click.echo(f"integrity (grants audit verify): {summary(verified, None, None)}")
     click.echo(f"compliance (grants audit check): {len(findings)} finding(s) on replay of rules R1-R9")
     click.echo(f'Temporal Web UI: {settings.ui_url}?query=GrantStage%3D%22closed%22  (filter: GrantStage = "closed")')
+    click.echo(
+        f"officers' and auditors' console: `grants accounts add NAME --role officer`, then `grants serve` "
+        f"(pages at {CONSOLE_URL}, the API at {CONSOLE_URL}docs)"
+    )

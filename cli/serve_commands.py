@@ -11,10 +11,13 @@ from api.app import create_app
 from api.settings import ApiSettings
 from cli.logs import configure_logging
 
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8000
+CONSOLE_URL = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}/"
+
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for all).")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to listen on (0.0.0.0 for all).")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535))
 def serve(host: str, port: int) -> None:
     """Serve the console: pages at /, the API at /api, its OpenAPI at /docs. Ctrl-C stops it."""
     configure_logging(logging.INFO)  # every sign-in, failure, lockout and refusal is an INFO or WARNING event

@@ -10,12 +10,11 @@ from typing import Any
 import click
 
 from cli.errors import fail, refusals_fail
-from cli.rules_file import load_rules
+from cli.rules_file import open_ledger_under_rules
 from cli.settings import Settings
 from domain.decisions import DecisionItem, DecisionKind, RecordDecision, validate_votes
 from domain.errors import InvalidInputError
 from domain.values import Money
-from ledger.application import open_ledger
 
 EXAMPLE = """\
 body = "党组会"                       # 党组会, 常务理事会, 会长办公会, 理事会
@@ -62,7 +61,7 @@ def record(settings: Settings, minutes_file: Path) -> None:
     minutes = _read(minutes_file, settings.actor)
     with (
         refusals_fail(),  # a bad rules file too
-        open_ledger(settings.ledger_url, fund_rules=load_rules(settings.rules_file).fund_rules) as ledger,
+        open_ledger_under_rules(settings) as ledger,
     ):
         ledger.record_decision(minutes)
     items = "; ".join(

@@ -18,11 +18,10 @@ import click
 from cli.errors import fail, refusals_fail
 from cli.params import DATE, YUAN
 from cli.render import table
-from cli.rules_file import load_rules
+from cli.rules_file import open_ledger_under_rules
 from cli.settings import Settings
 from domain.commands import check_text
 from domain.errors import InvalidInputError
-from domain.oversight import FundRules
 from domain.personal import (
     ONE_CARD,
     Beneficiary,
@@ -73,7 +72,7 @@ def register(settings: Settings, grant_no: str, list_file: Path, pay_by: date | 
         master_key = load_master_key(settings.master_key_file)
     with (
         refusals_fail(),
-        open_ledger(settings.ledger_url, master_key=master_key, fund_rules=_rules(settings)) as ledger,
+        open_ledger_under_rules(settings, master_key) as ledger,
     ):
         people = beneficiaries_from_csv(grant_no, str(list_file), text, ledger.vault)
         command = RegisterBeneficiaries(grant_no=grant_no, actor=settings.actor, beneficiaries=people, pay_by=pay_by)
@@ -129,7 +128,7 @@ def pay(
         )
     with (
         refusals_fail(),
-        open_ledger(settings.ledger_url, master_key=master_key, fund_rules=_rules(settings)) as ledger,
+        open_ledger_under_rules(settings, master_key) as ledger,
     ):
         ledger.pay_beneficiary(command)
     click.echo(f"grant {grant_no}: {amount.yuan()} yuan paid to person {person_id} through {channel}")
@@ -145,7 +144,7 @@ def erase_person(settings: Settings, person_id: UUID, reason: str) -> None:
         master_key = load_master_key(settings.master_key_file)
     with (
         refusals_fail(),
-        open_ledger(settings.ledger_url, master_key=master_key, fund_rules=_rules(settings)) as ledger,
+        open_ledger_under_rules(settings, master_key) as ledger,
     ):
         ledger.erase_person(person_id, reason, settings.actor, timedelta(days=settings.retention_days))
     click.echo(f"person {person_id}: personal data erased (their key is destroyed; the ledger still verifies)")
@@ -204,8 +203,3 @@ def beneficiaries_from_csv(grant_no: str, source: str, text: str, vault: Persona
         msg = f"grant {grant_no}: {source} has no rows. Fix: add one row per person below the header"
         raise InvalidInputError(msg)
     return tuple(people)
-
-
-def _rules(settings: Settings) -> FundRules:
-    """The rules in force: whether the staff register decides who may register, pay or erase."""
-    return load_rules(settings.rules_file).fund_rules

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import tomllib
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cli.settings import Settings
 from domain.deadlines import DAY_SECONDS, DeadlinePolicy
 from domain.errors import InvalidInputError
 from domain.oversight import FundRules
 from domain.roles import Role
 from domain.values import Money
+from ledger.application import GrantLedger, open_ledger
 
 DEFAULT_BODY = "湖南省计划生育协会"
 
@@ -93,3 +96,9 @@ def _positive(yuan: object) -> Money:
         msg = f"threshold {yuan} must be more than zero"
         raise ValueError(msg)
     return amount
+
+
+def open_ledger_under_rules(settings: Settings, master_key: bytes | None = None) -> AbstractContextManager[GrantLedger]:
+    """The configured ledger, judging by the configured rules (a bad rules file is a `RulesFileError` here)."""
+    rules = load_rules(settings.rules_file).fund_rules
+    return open_ledger(settings.ledger_url, master_key=master_key, fund_rules=rules)

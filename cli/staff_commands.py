@@ -15,7 +15,7 @@ import click
 from cli.errors import fail, refusals_fail
 from cli.params import DATE
 from cli.render import table
-from cli.rules_file import load_rules
+from cli.rules_file import open_ledger_under_rules
 from cli.settings import Settings
 from domain.clock import SHANGHAI
 from domain.errors import InvalidInputError
@@ -57,7 +57,7 @@ def appoint(
         _invalid(person, error)
     with (
         refusals_fail(),  # a bad rules file too
-        open_ledger(settings.ledger_url, fund_rules=load_rules(settings.rules_file).fund_rules) as ledger,
+        open_ledger_under_rules(settings) as ledger,
     ):
         appointed = ledger.appoint(command)
     what = f"{person} as {role_name} for {_scope(scope)}"
@@ -92,7 +92,7 @@ def revoke(
         _invalid(person, error)
     with (
         refusals_fail(),  # a bad rules file too
-        open_ledger(settings.ledger_url, fund_rules=load_rules(settings.rules_file).fund_rules) as ledger,
+        open_ledger_under_rules(settings) as ledger,
     ):
         ledger.revoke_role(command)
     click.echo(f"revoked {person}'s role {role_name} for {_scope(scope)}, recorded by {settings.actor}")

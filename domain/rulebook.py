@@ -38,8 +38,8 @@ class RuleBook(Aggregate):
     def current(self) -> FundRules | None:
         return self.history[-1][1] if self.history else None
 
-    def adopt(self, rules: FundRules, actor: str) -> bool:
-        """Record `rules` as in force from now, unless they already are; True if they were recorded."""
+    def adopt(self, rules: FundRules, actor: str, at: datetime | None = None) -> bool:
+        """Record `rules` as in force from now (or `at`), unless they already are; True if they were recorded."""
         if rules == self.current:
             return False
         self._adopted(
@@ -50,6 +50,7 @@ class RuleBook(Aggregate):
             actor,
             roles_required=rules.roles_required,
             key_roles=[role.value for role in rules.key_roles],
+            timestamp=at,
         )
         return True
 
@@ -64,6 +65,7 @@ class RuleBook(Aggregate):
         *,
         roles_required: bool = False,  # absent from rules adopted before the staff register existed
         key_roles: list[str] | None = None,
+        timestamp: datetime | None = None,  # the event's own time (eventsourcing passes it)
     ) -> None:
         numerator, denominator = quorum
         rules = FundRules(
@@ -74,7 +76,8 @@ class RuleBook(Aggregate):
             roles_required,
             FundRules.key_roles if key_roles is None else tuple(Role(role) for role in key_roles),
         )
-        self.history.append((self.modified_on, rules))
+        # In force from this event's time: `modified_on` is still the time of the book's previous event here.
+        self.history.append((timestamp or self.modified_on, rules))
 
     def in_force_at(self, at: datetime, default: FundRules) -> FundRules:
         """The rules adopted last before `at` (`default` before any was recorded)."""

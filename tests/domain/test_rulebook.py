@@ -1,0 +1,44 @@
+"""The rule book: each change of a funding body's rules is an event, and rules are in force from that event on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import reduce
+from typing import Any
+
+from domain.clock import SHANGHAI
+from domain.oversight import FundRules
+from domain.rulebook import RuleBook
+from domain.values import Money
+
+BODY = "湖南省计划生育协会"
+STRICT = FundRules()
+LAX = FundRules(large_fund_threshold=Money(1_000_000_00))
+
+
+def at(month: int, day: int = 1) -> datetime:
+    return datetime(2020, month, day, 9, 0, tzinfo=SHANGHAI)
+
+
+def replayed(book: RuleBook) -> RuleBook:
+    """The book as a reader gets it back: rebuilt from its stored events."""
+    rebuilt: Any = reduce(lambda aggregate, event: event.mutate(aggregate), book.collect_events(), None)
+    return rebuilt  # type: ignore[no-any-return]
+
+
+def test_rules_are_in_force_from_their_adoption_not_from_the_books_previous_change() -> None:
+    """Rules adopted in July did not govern a payment in March, even though the book last changed in January."""
+    book = RuleBook(funding_body=BODY)
+    book.adopt(STRICT, "worker", at=at(1))
+    book.adopt(LAX, "worker", at=at(7))
+    for read in (book, replayed(book)):
+        assert read.in_force_at(at(3), FundRules()) == STRICT
+        assert read.in_force_at(at(7, 2), FundRules()) == LAX
+        assert [adopted for adopted, _ in read.history] == [at(1), at(7)]
+
+
+def test_rules_already_in_force_are_not_adopted_again() -> None:
+    book = RuleBook(funding_body=BODY)
+    assert book.adopt(STRICT, "worker", at=at(1))
+    assert not book.adopt(STRICT, "worker", at=at(2))
+    assert len(book.history) == 1

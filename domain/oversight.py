@@ -10,10 +10,11 @@ together reach it need a decision taken before the first of them. The thresholds
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from fractions import Fraction
 from typing import Protocol
 
+from domain.clock import local_date
 from domain.commands import (
     ApproveApplication,
     GrantCommand,
@@ -63,8 +64,13 @@ class Authorisation(Protocol):
 
 
 def check_approval(
-    state: GrantState, command: ApproveApplication, decision: Authorisation | None, rules: FundRules
+    state: GrantState, command: ApproveApplication, decision: Authorisation | None, rules: FundRules, at: datetime
 ) -> None:
+    """R3: a major project is approved on a decision taken before the day of the approval (`at`, when recorded).
+
+    Before the day, not on it, as for payments, changes and appointments: a date alone cannot show that a
+    meeting held the same day came first.
+    """
     if command.approved < rules.major_project_threshold:
         return
     _require_decision(
@@ -73,7 +79,7 @@ def check_approval(
         problem=f"approving {command.approved} makes it a major project (at or above {rules.major_project_threshold})",
         decision_ref=command.decision_ref,
         decision=decision,
-        needed=(MAJOR_PROJECT, command.approved, None),
+        needed=(MAJOR_PROJECT, command.approved, local_date(at)),
         conflicts=(state.applicant,),
     )
 
@@ -134,18 +140,18 @@ def _require_decision(  # noqa: PLR0913 - the rule, the problem and what the dec
     problem: str,
     decision_ref: str,
     decision: Authorisation | None,
-    needed: tuple[str, Money, date | None],
+    needed: tuple[str, Money, date],
     conflicts: tuple[str, ...] = (),
 ) -> None:
     kind, amount, before = needed
-    deadline = f"before {before}" if before else "before the approval"
+    deadline = f"before {before}"
     fix = (
         f"record the collective decision ({kind.replace('_', '-')} for {state.grant_no}, at least {amount.yuan()} "
         f"yuan, taken {deadline}) with `grants decision record`, and name it with --decision BODY:MINUTES"
     )
     if not decision_ref:
         raise GrantRuleViolation(state.grant_no, rule, f"{problem}, and no collective decision is named", fix)
-    if decision is not None and not decision.authorises(kind, state.grant_no, amount, before or date.max):
+    if decision is not None and not decision.authorises(kind, state.grant_no, amount, before):
         raise GrantRuleViolation(
             state.grant_no,
             rule,

@@ -100,7 +100,7 @@ def check(
     check_duties(state, command)
     check_publicity(state, command, fund_rules.publicity_min_days)
     if isinstance(command, ApproveApplication):
-        check_approval(state, command, decision, fund_rules)
+        check_approval(state, command, decision, fund_rules, at)
     elif isinstance(command, RecordDisbursement):
         check_payment(state, command, decision, fund_rules)
     elif isinstance(command, RecordMajorChange):

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 
 from audit.check import check_ledger
+from domain.decisions import DecisionKind
 from domain.errors import GrantError
+from domain.values import Money
 from ledger.application import GrantLedger
 from ledger.history_import import HistoryFileError, parse_history
+from tests.builders import decision_item, minutes
 
 APPLICATION = {
     "program": "暖心家园",
@@ -133,3 +137,23 @@ def test_each_rule_broken_in_an_imported_history_is_a_finding_at_its_event(
     ledger.import_history(parse_history(history, "breach.jsonl"))
     findings = [(finding.rule, finding.versions) for finding in check_ledger(ledger)]
     assert findings == [(rule, (version,))]
+
+
+# Oversight rules judged again on imported histories (issue #4's audit: dates, deadlines, extensions).
+
+
+def test_an_imported_major_project_approved_on_minutes_dated_after_it_is_an_r3_finding(ledger: GrantLedger) -> None:
+    """Decide first: an approval on 2019-03-20 cannot rest on minutes of a meeting held on 2019-06-20."""
+    item = decision_item(kind=DecisionKind.MAJOR_PROJECT, grant_no="HN-2019-ZX-0007", amount=Money(600_000_00))
+    ledger.record_decision(minutes(held_on=date(2019, 6, 20), items=(item,)))
+    approval = {"approved": "600000", "opinion": "", "decision_ref": "党组会:纪要〔2020〕12号"}
+    major = {**APPLICATION, "requested": "600000.00"}
+    history = [
+        line("ApplicationSubmitted", "2019-03-01T09:00+08:00", "申报人", grant_no="HN-2019-ZX-0007", details=major),
+        line("ApplicationApproved", "2019-03-20T09:00+08:00", "审批人", **approval),
+    ]
+    ledger.import_history(parse_history(history, "major.jsonl"))
+    (finding,) = check_ledger(ledger)
+    assert (finding.rule, finding.versions) == ("R3 major project arrangement", (2,))
+    assert "decision 纪要〔2020〕12号 does not authorise it" in finding.message
+    assert "taken before 2019-03-20" in finding.message

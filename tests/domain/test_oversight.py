@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -50,6 +50,18 @@ def test_approving_a_major_project_without_a_decision_is_refused_with_the_fix() 
     state = grant_through([], application=submit(requested=BIG)).state
     with pytest.raises(GrantRuleViolation, match=r"R3 major project arrangement: .* no collective decision is named"):
         rules.check(state, approve(BIG), AFTER_PERIOD)
+
+
+def test_a_major_project_is_approved_only_on_a_decision_taken_before_the_day_of_the_approval() -> None:
+    """Decide first: minutes dated after the approval (here 2099), or on its day, are no authority for it."""
+    state = grant_through([], application=submit(requested=BIG)).state
+    approval = dataclasses.replace(approve(BIG), decision_ref=DECIDED)
+    approved_on = AFTER_PERIOD.date()
+    for held_on in (date(2099, 1, 1), approved_on):
+        with pytest.raises(GrantRuleViolation, match=r"R3 major project arrangement: .* does not authorise") as caught:
+            rules.check(state, approval, AFTER_PERIOD, decision(held_on=held_on))
+        assert f"taken before {approved_on}" in caught.value.fix
+    rules.check(state, approval, AFTER_PERIOD, decision(held_on=approved_on - timedelta(days=1)))
 
 
 def test_a_payment_at_the_threshold_without_a_decision_is_refused() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from cli.settings import Settings
 from domain.deadlines import DAY_SECONDS, DeadlinePolicy
 from domain.errors import InvalidInputError
-from domain.oversight import FundRules
+from domain.oversight import FundRules, ScoreWeights
 from domain.roles import Role
 from domain.values import Money
 from ledger.application import GrantLedger, open_ledger
@@ -27,16 +27,20 @@ class RulesFileError(ValueError):
 class RulesInForce:
     funding_body: str
     fund_rules: FundRules
-    deadlines: DeadlinePolicy
+
+    @property
+    def deadlines(self) -> DeadlinePolicy:
+        """The deadlines a new grant's workflow starts with (the same the ledger records with the rules)."""
+        return self.fund_rules.deadlines
 
 
 def load_rules(path: Path | None) -> RulesInForce:
     """The rules in `path`, or DESIGN.md's defaults when no file is configured."""
     if path is None:
-        return RulesInForce(DEFAULT_BODY, FundRules(), DeadlinePolicy())
+        return RulesInForce(DEFAULT_BODY, FundRules())
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        return RulesInForce(str(raw["funding_body"]), _fund_rules(raw), _deadlines(raw))
+        return RulesInForce(str(raw["funding_body"]), _fund_rules(raw))
     except FileNotFoundError:
         msg = f"rules file {path} does not exist. Fix: set GRANTS_RULES_FILE to a file like config/rules/hunan.toml"
         raise RulesFileError(msg) from None
@@ -61,6 +65,8 @@ def _fund_rules(raw: dict[str, Any]) -> FundRules:
         major_project_threshold=_positive(raw["thresholds"]["major_project"]),
         quorum=(numerator, denominator),
         publicity_min_days=int(raw["publicity"]["minimum_days"]),
+        deadlines=_deadlines(raw),
+        score_weights=_score_weights(raw.get("evaluation", {})),
         **_roles(raw.get("roles", {})),
     )
 
@@ -84,10 +90,26 @@ def _roles(raw: dict[str, Any]) -> dict[str, Any]:
 
 def _deadlines(raw: dict[str, Any]) -> DeadlinePolicy:
     days = raw["deadlines"]
+    for name in ("payment_due_days", "final_report_due_days"):
+        if float(days[name]) <= 0:
+            msg = f"deadlines.{name} must be more than zero days, got {days[name]!r}"
+            raise ValueError(msg)
     return DeadlinePolicy(
         payment_due_seconds=float(days["payment_due_days"]) * DAY_SECONDS,
         final_report_due_seconds=float(days["final_report_due_days"]) * DAY_SECONDS,
     )
+
+
+def _score_weights(raw: dict[str, Any]) -> ScoreWeights:
+    """The optional [evaluation] section: the points each part of the score carries (default: DESIGN.md's)."""
+    if "weights" not in raw:
+        return ScoreWeights()
+    weights = raw["weights"]
+    parts = ", ".join(ScoreWeights().as_dict())
+    if not isinstance(weights, dict) or set(weights) != set(ScoreWeights().as_dict()):
+        msg = f"evaluation.weights must give the points of each of {parts}, got {weights!r}"
+        raise ValueError(msg)
+    return ScoreWeights(**weights)
 
 
 def _positive(yuan: object) -> Money:

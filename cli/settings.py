@@ -227,7 +227,7 @@ VARIABLES: tuple[Variable, ...] = (
         "rules_file",
         "",
         _optional_path,
-        "thresholds, quorum, publicity and deadlines of the funding body (default: DESIGN.md's)",
+        "thresholds, quorum, publicity, deadlines and score weights of the funding body (default: DESIGN.md's)",
     ),
     Variable("GRANTS_LOG_FORMAT", "log_format", "console", _log_format, "`console` for people, `json` for machines"),
     Variable(

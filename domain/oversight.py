@@ -23,7 +23,8 @@ from domain.commands import (
     RecordMajorChange,
     RejectApplication,
 )
-from domain.errors import GrantRuleViolation
+from domain.deadlines import DeadlinePolicy
+from domain.errors import GrantRuleViolation, InvalidInputError
 from domain.roles import Role
 from domain.state import GrantState, Payment
 from domain.values import Money
@@ -33,8 +34,39 @@ MAJOR_PROJECT = "major_project"
 
 
 @dataclass(frozen=True)
+class ScoreWeights:
+    """绩效评价: the points of the 100 that each part of the score carries (DESIGN.md's self-evaluation defaults).
+
+    The score is entered by the auditor, not computed here: the weights are the scale it is given on, recorded
+    with the rules so that a report can say which scale a year's scores used.
+    """
+
+    budget_execution: int = 10  # disbursed net of returns / appropriated
+    outputs: int = 50
+    outcomes: int = 30
+    satisfaction: int = 10  # beneficiary satisfaction
+
+    def __post_init__(self) -> None:
+        parts = self.as_dict()
+        if any(not isinstance(points, int) or isinstance(points, bool) or points < 0 for points in parts.values()):
+            msg = f"score weights must be whole numbers of points, none negative, got {parts}"
+            raise InvalidInputError(msg)
+        if sum(parts.values()) != 100:
+            msg = f"score weights must add up to 100 points, but {parts} add up to {sum(parts.values())}"
+            raise InvalidInputError(msg)
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "budget_execution": self.budget_execution,
+            "outputs": self.outputs,
+            "outcomes": self.outcomes,
+            "satisfaction": self.satisfaction,
+        }
+
+
+@dataclass(frozen=True)
 class FundRules:
-    """The thresholds in force (defaults: DESIGN.md; a funding body's rules file may set others)."""
+    """The rules in force (defaults: DESIGN.md; a funding body's rules file may set others)."""
 
     large_fund_threshold: Money = field(default_factory=lambda: Money(100_000_00))  # 100,000 CNY, common practice
     major_project_threshold: Money = field(default_factory=lambda: Money(500_000_00))  # 500,000 CNY
@@ -44,6 +76,8 @@ class FundRules:
     roles_required: bool = False
     # Roles whose appointment is an important appointment (重要干部任免): it rests on a collective decision.
     key_roles: tuple[Role, ...] = (Role.APPROVER, Role.FINANCE)
+    deadlines: DeadlinePolicy = field(default_factory=DeadlinePolicy)  # R9
+    score_weights: ScoreWeights = field(default_factory=ScoreWeights)  # 绩效评价
 
     @property
     def quorum_fraction(self) -> Fraction:

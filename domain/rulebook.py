@@ -2,18 +2,21 @@
 
 So a replay judges every step by the rules that were in force when it was recorded, and an auditor can see
 who changed the rules when, and whether a change loosened them (a threshold raised, a quorum or a publicity
-period lowered): the classic way to let one payment through.
+period lowered, a deadline lengthened): the classic way to let one payment through.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.oversight import FundRules
+from domain.deadlines import DAY_SECONDS, DeadlinePolicy
+from domain.oversight import FundRules, ScoreWeights
 from domain.roles import Role
 from domain.values import Money
 
@@ -50,6 +53,8 @@ class RuleBook(Aggregate):
             actor,
             roles_required=rules.roles_required,
             key_roles=[role.value for role in rules.key_roles],
+            deadlines=asdict(rules.deadlines),
+            score_weights=rules.score_weights.as_dict(),
             timestamp=at,
         )
         return True
@@ -65,6 +70,8 @@ class RuleBook(Aggregate):
         *,
         roles_required: bool = False,  # absent from rules adopted before the staff register existed
         key_roles: list[str] | None = None,
+        deadlines: dict[str, float] | None = None,  # absent from rules adopted before they were recorded: defaults
+        score_weights: dict[str, int] | None = None,  # likewise
         timestamp: datetime | None = None,  # the event's own time (eventsourcing passes it)
     ) -> None:
         numerator, denominator = quorum
@@ -75,6 +82,8 @@ class RuleBook(Aggregate):
             publicity_min_days,
             roles_required,
             FundRules.key_roles if key_roles is None else tuple(Role(role) for role in key_roles),
+            DeadlinePolicy(**deadlines) if deadlines is not None else DeadlinePolicy(),
+            ScoreWeights(**score_weights) if score_weights is not None else ScoreWeights(),
         )
         # In force from this event's time: `modified_on` is still the time of the book's previous event here.
         self.history.append((timestamp or self.modified_on, rules))
@@ -108,4 +117,20 @@ def loosened(before: FundRules, after: FundRules) -> list[str]:
     no_longer_key = [str(role) for role in before.key_roles if role not in after.key_roles]
     if no_longer_key:
         changes.append(f"appointment as {', '.join(no_longer_key)} no longer needs a collective decision")
+    for deadline, seconds in DEADLINES.items():
+        was, now = seconds(before.deadlines), seconds(after.deadlines)
+        if now > was:
+            changes.append(f"{deadline} lengthened from {_days(was)} to {_days(now)} days")
     return changes
+
+
+# The deadlines of a rules file (R9), and how long each is.
+DEADLINES: dict[str, Callable[[DeadlinePolicy], float]] = {
+    "payment deadline (after the notice is acknowledged)": lambda policy: policy.payment_due_seconds,
+    "final-report deadline (after the project period)": lambda policy: policy.final_report_due_seconds,
+}
+
+
+def _days(seconds: float) -> str:
+    days = seconds / DAY_SECONDS
+    return f"{days:g}"

@@ -7,8 +7,9 @@ from functools import reduce
 from typing import Any
 
 from domain.clock import SHANGHAI
-from domain.oversight import FundRules
-from domain.rulebook import RuleBook
+from domain.deadlines import DAY_SECONDS, DeadlinePolicy
+from domain.oversight import FundRules, ScoreWeights
+from domain.rulebook import RuleBook, loosened
 from domain.values import Money
 
 BODY = "湖南省计划生育协会"
@@ -42,3 +43,24 @@ def test_rules_already_in_force_are_not_adopted_again() -> None:
     assert book.adopt(STRICT, "worker", at=at(1))
     assert not book.adopt(STRICT, "worker", at=at(2))
     assert len(book.history) == 1
+
+
+def test_rules_adopted_before_deadlines_and_weights_were_recorded_read_as_the_defaults() -> None:
+    """An older RulesAdopted event has neither field: it reads as DESIGN.md's deadlines and weights."""
+    book = RuleBook(funding_body=BODY)
+    book.adopt(STRICT, "worker", at=at(1))
+    opened, adopted = book.collect_events()
+    for field in ("deadlines", "score_weights"):
+        del vars(adopted)[field]
+    older: Any = adopted.mutate(opened.mutate(None))
+    assert older.current == FundRules()
+
+
+def test_a_longer_deadline_is_a_loosening() -> None:
+    longer = FundRules(deadlines=DeadlinePolicy(payment_due_seconds=60 * DAY_SECONDS))
+    assert loosened(FundRules(), longer) == [
+        "payment deadline (after the notice is acknowledged) lengthened from 30 to 60 days"
+    ]
+    assert loosened(longer, FundRules()) == [], "a shorter deadline is stricter"
+    reweighted = FundRules(score_weights=ScoreWeights(budget_execution=20, outputs=40, outcomes=30, satisfaction=10))
+    assert loosened(FundRules(), reweighted) == [], "other weights are another scale, not laxer rules"

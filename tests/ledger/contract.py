@@ -11,6 +11,7 @@ import pytest
 
 from domain.clock import SHANGHAI
 from domain.commands import GrantCommand
+from domain.deadlines import DAY_SECONDS, DeadlinePolicy
 from domain.decisions import DecisionKind
 from domain.errors import (
     AmountViolation,
@@ -19,6 +20,7 @@ from domain.errors import (
     GrantNotFoundError,
     StageOrderViolation,
 )
+from domain.oversight import ScoreWeights
 from domain.stages import Rating, Stage
 from domain.values import Money, Points
 from ledger.application import DEFAULT_FUND_RULES, GrantLedger, open_ledger
@@ -281,6 +283,19 @@ class LedgerContract:
             assert not late.adopt_rules(FUNDING_BODY, actor="worker-2"), "the rival's recording stands"
             (book,) = late.rule_books()
             assert [rules for _, rules in book.history] == [DEFAULT_FUND_RULES]
+
+    def test_every_setting_of_the_rules_is_recorded_and_read_back(self, ledger_url: str) -> None:
+        """Deadlines and score weights too: a replay judges deadlines by the ones in force, not today's."""
+        rules = dataclasses.replace(
+            DEFAULT_FUND_RULES,
+            deadlines=DeadlinePolicy(payment_due_seconds=15 * DAY_SECONDS, final_report_due_seconds=45 * DAY_SECONDS),
+            score_weights=ScoreWeights(budget_execution=20, outputs=40, outcomes=30, satisfaction=10),
+        )
+        with open_ledger(ledger_url, fund_rules=rules) as ledger:
+            assert ledger.adopt_rules(FUNDING_BODY, actor="worker")
+        with open_ledger(ledger_url) as reopened:
+            (book,) = reopened.rule_books()
+            assert book.current == rules
 
     def test_commands_without_a_command_id_are_each_recorded(self, ledger: GrantLedger) -> None:
         ledger.execute(dataclasses.replace(submit(), command_id=""))

@@ -13,7 +13,7 @@ when the step was recorded; and every key appointment is judged again against th
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, fields
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -21,8 +21,9 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.utils import get_topic
 
+from audit.deadline_check import DeadlineWatch
+from audit.findings import VIOLATION, WARNING, Finding, local_time
 from domain import rules
-from domain.clock import SHANGHAI
 from domain.commands import (
     AcknowledgeNotice,
     ApplicationDetails,
@@ -59,8 +60,18 @@ from domain.staff import (
 )
 from ledger.application import GrantLedger
 
-VIOLATION = "violation"
-WARNING = "warning"
+__all__ = [  # with what the commands and the report import from here: the findings' type and severities
+    "VIOLATION",
+    "WARNING",
+    "Finding",
+    "StaffRegister",
+    "applications",
+    "check_appointments",
+    "check_beneficiary_payments",
+    "check_grant",
+    "check_ledger",
+    "loosenings",
+]
 
 # The command each recorded step came from (the application and missed deadlines are not steps to re-judge).
 STEP_OF_EVENT: dict[str, type[GrantCommand]] = {
@@ -82,29 +93,17 @@ STEP_OF_EVENT: dict[str, type[GrantCommand]] = {
 STEP_FIELDS = {name: {f.name for f in fields(command)} for name, command in STEP_OF_EVENT.items()}
 
 
-@dataclass(frozen=True, order=True)
-class Finding:
-    grant_no: str
-    versions: tuple[int, ...]
-    rule: str
-    severity: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def __str__(self) -> str:
-        events = ", ".join(f"#{version}" for version in self.versions)
-        return f"{self.severity}: {self.rule}: grant {self.grant_no}, event {events}: {self.message}"
-
-
 def check_ledger(
     ledger: GrantLedger,
     grant_nos: Iterable[str] | None = None,
     fiscal_year: int | None = None,
     fund_rules: FundRules = DEFAULT_FUND_RULES,
+    as_of: datetime | None = None,
 ) -> list[Finding]:
-    """The findings of every grant (or of those named, or of one fiscal year), in a stable order."""
+    """The findings of every grant (or of those named, or of one fiscal year), in a stable order.
+
+    `as_of`: the moment by which deadlines still open count as missed (default: each grant's last event).
+    """
     books = ledger.rule_books()
     book = books[0] if books else None
     findings = [finding for each in books for finding in loosenings(each)]
@@ -114,7 +113,7 @@ def check_ledger(
     for grant_no in sorted(grant_nos if grant_nos is not None else applied):
         if fiscal_year is not None and _application(applied, grant_no).fiscal_year != fiscal_year:
             continue
-        findings.extend(check_grant(ledger, grant_no, fund_rules, book, register=register))
+        findings.extend(check_grant(ledger, grant_no, fund_rules, book, register=register, as_of=as_of))
         findings.extend(check_beneficiary_payments(ledger, grant_no))
     return sorted(findings)
 
@@ -153,7 +152,8 @@ def check_appointments(
                 member.person, Role(granted.role), granted.effective_from, granted.decision_ref, decision, in_force
             )
             if problems:
-                message = f"appointment as {granted.role} recorded {_local(granted.timestamp)}: {'; '.join(problems)}"
+                recorded_at = local_time(granted.timestamp)
+                message = f"appointment as {granted.role} recorded {recorded_at}: {'; '.join(problems)}"
                 subject = f"(staff {member.person})"
                 findings.append(
                     Finding(subject, (granted.originator_version,), IMPORTANT_APPOINTMENT, VIOLATION, message)
@@ -171,10 +171,6 @@ def _decision_then(ledger: GrantLedger, reference: str, at: datetime) -> Collect
     except GrantError:
         return None
     return decision if decision.created_on <= at else None
-
-
-def _local(at: datetime) -> str:
-    return f"{at.astimezone(SHANGHAI):%Y-%m-%d %H:%M} (Asia/Shanghai)"
 
 
 def applications(ledger: GrantLedger) -> Iterator[tuple[str, ApplicationDetails]]:
@@ -240,20 +236,29 @@ def check_grant(  # noqa: PLR0913 - the grant, the rules, and what a caller has 
     *,
     events: Iterable[DomainEventProtocol[UUID]] | None = None,
     register: StaffRegister | None = None,
+    as_of: datetime | None = None,
 ) -> list[Finding]:
     """One grant's findings; each step judged by the rules in force when it was recorded (`book`, else `fund_rules`).
 
-    `events` are the grant's events where the caller has read them already (the evaluation report does).
+    `events` are the grant's events where the caller has read them already (the evaluation report does). A deadline
+    whose obligation is still open counts as missed if it passed by `as_of`, by default the time of the grant's last
+    event: so the same ledger gives the same findings whenever it is checked (a stalled live grant's deadlines are
+    the workflow's to record as missed).
     """
     findings: list[Finding] = []
     grant: Grant | None = None
     register = register or StaffRegister(ledger)
     if events is None:
         events = ledger.repository.event_store.get(grant_id(grant_no))
+
+    def in_force_at(at: datetime) -> FundRules:
+        return book.in_force_at(at, fund_rules) if book else fund_rules
+
+    deadlines = DeadlineWatch(grant_no, lambda at: in_force_at(at).deadlines)
     for recorded in events:
         name, version = type(recorded).__name__, recorded.originator_version
         at = recorded.timestamp  # type: ignore[attr-defined]  # every stored event has one
-        in_force = book.in_force_at(at, fund_rules) if book else fund_rules
+        in_force = in_force_at(at)
         if name == "DeadlineMissed":
             message = f"the {recorded.kind} deadline of {recorded.due_at:%Y-%m-%d %H:%M} UTC passed with it unmet"  # type: ignore[attr-defined]
             findings.append(Finding(grant_no, (version,), "R9 deadlines", VIOLATION, message))
@@ -262,6 +267,10 @@ def check_grant(  # noqa: PLR0913 - the grant, the rules, and what a caller has 
         if in_force.roles_required and (name in STEP_OF_EVENT or grant is None):
             findings.extend(_judge_actor(register, grant, grant_no, recorded))
         grant = recorded.mutate(grant)  # type: ignore[attr-defined]
+        if grant is not None:
+            findings.extend(deadlines.after(grant.state, version, at))
+    if grant is not None:
+        findings.extend(deadlines.at_end(grant.state, grant.version, as_of or grant.modified_on))
     return findings
 
 
@@ -276,7 +285,7 @@ def _judge_actor(register: StaffRegister, grant: Grant | None, grant_no: str, re
         command = _command_of(grant_no, recorded)
         check_held_role(command, register.roles(command.actor, recorded.timestamp), grant.state if grant else None)
     except GrantRuleViolation as broken:
-        message = f"{broken.problem}, when {type(recorded).__name__} was recorded {_local(recorded.timestamp)}"
+        message = f"{broken.problem}, when {type(recorded).__name__} was recorded {local_time(recorded.timestamp)}"
         return [Finding(grant_no, (recorded.originator_version,), ROLES_RULE, VIOLATION, message)]
     except GrantError:
         return []  # a step that cannot be rebuilt is reported by `_judge`

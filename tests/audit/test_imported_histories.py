@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
-from audit.check import check_ledger
+from audit.check import Finding, check_ledger
+from domain.clock import SHANGHAI
 from domain.decisions import DecisionKind
 from domain.errors import GrantError
 from domain.values import Money
@@ -53,7 +54,8 @@ def history_with_an_undecided_large_payment() -> list[str]:
             amount="400000",
             budget_subject="",
         ),
-        line("NoticeAcknowledged", "2019-04-02T09:00:00+08:00", "受款方"),
+        # Acknowledged 2019-07-10: the payments below fall within the 30 days it opens (R9), unless a case says.
+        line("NoticeAcknowledged", "2019-07-10T09:00:00+08:00", "受款方"),
         line(
             "DisbursementRecorded",
             "2019-07-15T10:00:00+08:00",
@@ -124,7 +126,7 @@ BREACHES = [
         [*steps_to_disbursement(), paid("50000", actor="审批人")], "R6 separation of duties", 5, id="R6 approver paid"
     ),
     pytest.param(
-        [*steps_to_disbursement(), paid("50000"), posted("2019-10-01", "2019-10-05")], "R8 publicity", 6,
+        [*steps_to_disbursement(), paid("50000"), posted("2019-08-01", "2019-08-05")], "R8 publicity", 6,
         id="R8 publicity of five days",
     ),
 ]  # fmt: skip
@@ -157,3 +159,70 @@ def test_an_imported_major_project_approved_on_minutes_dated_after_it_is_an_r3_f
     assert (finding.rule, finding.versions) == ("R3 major project arrangement", (2,))
     assert "decision 纪要〔2020〕12号 does not authorise it" in finding.message
     assert "taken before 2019-03-20" in finding.message
+
+
+def paid_in_full(on: str) -> list[str]:
+    """The 400,000 of the notice paid to five payees, 80,000 each (no payee's sum reaches the R3/R4 threshold)."""
+    return [paid("80000", on=on, payee=payee) for payee in "甲乙丙丁戊"]
+
+
+def rules_of(findings: list[Finding]) -> list[tuple[str, tuple[int, ...]]]:
+    return [(finding.rule, finding.versions) for finding in findings]
+
+
+def test_an_imported_payment_in_full_after_its_deadline_is_an_r9_finding(ledger: GrantLedger) -> None:
+    """Acknowledged 2019-07-10, so due by 2019-08-09 (30 days): paid in full only on 2019-09-20."""
+    history = [*steps_to_disbursement(), *paid_in_full("2019-07-15")[:4], paid("80000", on="2019-09-20", payee="戊")]
+    ledger.import_history(parse_history(history, "late.jsonl"))
+    (finding,) = check_ledger(ledger)
+    assert (finding.rule, finding.versions) == ("R9 deadlines", (4, 9))
+    assert finding.message.startswith(
+        "payment in full of the appropriated amount was due by 2019-08-09 09:00 (Asia/Shanghai) (counted from the "
+        "notice's acknowledgement (#4)), but it came only on 2019-09-20 10:00 (Asia/Shanghai) (#9). Fix: "
+    )
+
+
+def test_an_imported_payment_never_made_in_full_is_an_r9_finding_at_the_end_of_its_history(ledger: GrantLedger) -> None:
+    """Still short of the notice when the history ends (or by the day the auditor asks about): a finding."""
+    history = [*steps_to_disbursement(), paid("80000", on="2019-07-15")]
+    ledger.import_history(parse_history(history, "short.jsonl"))
+    assert check_ledger(ledger) == [], "by its last event (2019-07-15) the payment was not yet due"
+    (finding,) = check_ledger(ledger, as_of=datetime(2019, 9, 1, tzinfo=SHANGHAI))
+    assert (finding.rule, finding.versions) == ("R9 deadlines", (4,))
+    assert "it was still not met by 2019-09-01 00:00 (Asia/Shanghai)" in finding.message
+
+
+def reported(on: str) -> str:
+    fields = {"people_reached": 1200, "money_used": "400000", "satisfaction": "95.0", "outcomes": "建成暖心家园"}
+    return line("FinalReportSubmitted", f"{on}T09:00+08:00", "受款方", **fields)
+
+
+def concluded(on: str) -> str:
+    return line("PublicityConcluded", f"{on}T09:00+08:00", "项目办", concluded_on=on)
+
+
+def test_an_imported_final_report_after_its_deadline_is_an_r9_finding(ledger: GrantLedger) -> None:
+    """The period ended 2019-12-31, so the report was due by 2020-01-30 (30 days): it came on 2020-03-15."""
+    history = [
+        *steps_to_disbursement(),
+        *paid_in_full("2019-07-15"),
+        posted("2019-08-01", "2019-08-10"),
+        concluded("2019-08-11"),
+        reported("2020-03-15"),
+    ]
+    ledger.import_history(parse_history(history, "late-report.jsonl"))
+    (finding,) = check_ledger(ledger)
+    assert (finding.rule, finding.versions) == ("R9 deadlines", (2, 12))
+    assert finding.message.startswith(
+        "the final report was due by 2020-01-31 00:00 (Asia/Shanghai) (counted from the end of the project period on "
+        "2019-12-31), but it came only on 2020-03-15 09:00 (Asia/Shanghai) (#12). Fix: "
+    )
+
+
+def test_a_deadline_recorded_as_missed_is_reported_once(ledger: GrantLedger) -> None:
+    """The workflow's DeadlineMissed stands for the deadline: the late payment that followed adds nothing."""
+    due = {"kind": "payment", "due_at": "2019-08-09T01:00Z"}
+    missed = line("DeadlineMissed", "2019-08-09T09:00+08:00", "GrantLifecycle", **due)
+    history = [*steps_to_disbursement(), missed, *paid_in_full("2019-09-20")]
+    ledger.import_history(parse_history(history, "missed.jsonl"))
+    assert rules_of(check_ledger(ledger)) == [("R9 deadlines", (5,))]

@@ -8,7 +8,7 @@ from ledger.history_import import parse_history
 from tests.audit.test_imported_histories import line, paid, steps_to_disbursement
 
 
-def returned(amount: str, on: str = "2019-09-01") -> str:
+def returned(amount: str, on: str = "2019-08-01") -> str:
     fields = {"amount": amount, "returned_on": on, "reason": "项目结余", "document_no": "湘财缴〔2019〕3号"}
     return line("FundsReturned", f"{on}T10:00+08:00", "财务", **fields)
 

@@ -12,9 +12,9 @@ when the step was recorded; and every key appointment is judged again against th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import fields
-from datetime import datetime
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import fields, replace
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -48,6 +48,8 @@ from domain.errors import GrantError, GrantNotFoundError, GrantRuleViolation
 from domain.grant import Grant, grant_id
 from domain.oversight import DEFAULT_FUND_RULES, FundRules
 from domain.personal import BeneficiaryList, beneficiary_list_id
+from domain.publicity import RULE as RULE_PUBLICITY
+from domain.publicity import extended_end
 from domain.roles import ROLES_RULE, Role
 from domain.rulebook import RuleBook, loosened
 from domain.staff import (
@@ -58,6 +60,7 @@ from domain.staff import (
     check_held_role,
     staff_member_id,
 )
+from domain.state import GrantState
 from ledger.application import GrantLedger
 
 __all__ = [  # with what the commands and the report import from here: the findings' type and severities
@@ -245,33 +248,68 @@ def check_grant(  # noqa: PLR0913 - the grant, the rules, and what a caller has 
     event: so the same ledger gives the same findings whenever it is checked (a stalled live grant's deadlines are
     the workflow's to record as missed).
     """
-    findings: list[Finding] = []
-    grant: Grant | None = None
-    register = register or StaffRegister(ledger)
     if events is None:
         events = ledger.repository.event_store.get(grant_id(grant_no))
 
     def in_force_at(at: datetime) -> FundRules:
         return book.in_force_at(at, fund_rules) if book else fund_rules
 
-    deadlines = DeadlineWatch(grant_no, lambda at: in_force_at(at).deadlines)
-    for recorded in events:
-        name, version = type(recorded).__name__, recorded.originator_version
-        at = recorded.timestamp  # type: ignore[attr-defined]  # every stored event has one
-        in_force = in_force_at(at)
+    replay = GrantReplay(ledger, grant_no, in_force_at, register or StaffRegister(ledger))
+    findings = [finding for recorded in events for finding in replay.step(recorded)]
+    return findings + replay.at_end(as_of)
+
+
+class GrantReplay:
+    """One grant replayed event by event: each step judged against the state the grant had just before it."""
+
+    def __init__(
+        self,
+        ledger: GrantLedger,
+        grant_no: str,
+        in_force_at: Callable[[datetime], FundRules],
+        register: StaffRegister,
+    ) -> None:
+        self._ledger, self._grant_no, self._register = ledger, grant_no, register
+        self._in_force_at = in_force_at
+        self._grant: Grant | None = None
+        self._deadlines = DeadlineWatch(grant_no, lambda at: in_force_at(at).deadlines)
+        # Publicity's last day as the rules extend it for an objection, where the record says an earlier one.
+        self._extended_to: date | None = None
+
+    def step(self, recorded: Any) -> list[Finding]:  # noqa: ANN401 - any event of a grant
+        """The findings of one event, judged before it is applied; then the grant moves on."""
+        name, version, at = type(recorded).__name__, recorded.originator_version, recorded.timestamp
+        in_force, before = self._in_force_at(at), self._state()
+        findings: list[Finding] = []
         if name == "DeadlineMissed":
-            message = f"the {recorded.kind} deadline of {recorded.due_at:%Y-%m-%d %H:%M} UTC passed with it unmet"  # type: ignore[attr-defined]
-            findings.append(Finding(grant_no, (version,), "R9 deadlines", VIOLATION, message))
-        elif name in STEP_OF_EVENT and grant is not None:
-            findings.extend(_judge(ledger, grant, grant_no, recorded, in_force))
-        if in_force.roles_required and (name in STEP_OF_EVENT or grant is None):
-            findings.extend(_judge_actor(register, grant, grant_no, recorded))
-        grant = recorded.mutate(grant)  # type: ignore[attr-defined]
-        if grant is not None:
-            findings.extend(deadlines.after(grant.state, version, at))
-    if grant is not None:
-        findings.extend(deadlines.at_end(grant.state, grant.version, as_of or grant.modified_on))
-    return findings
+            message = f"the {recorded.kind} deadline of {recorded.due_at:%Y-%m-%d %H:%M} UTC passed with it unmet"
+            findings.append(Finding(self._grant_no, (version,), "R9 deadlines", VIOLATION, message))
+        elif name in STEP_OF_EVENT and before is not None:
+            findings.extend(_judge(self._ledger, before, self._grant_no, recorded, in_force))
+        if in_force.roles_required and (name in STEP_OF_EVENT or before is None):
+            findings.extend(_judge_actor(self._register, self._grant, self._grant_no, recorded))
+        self._grant = recorded.mutate(self._grant)
+        if name == "PublicityStarted":
+            self._extended_to = None
+        elif name == "ObjectionRaised" and before is not None:
+            rightful = _rightful_extension(before, self._grant_no, recorded, in_force)
+            self._extended_to = rightful if rightful > recorded.extends_to else None
+        if self._grant is not None:
+            findings.extend(self._deadlines.after(self._grant.state, version, at))
+        return findings
+
+    def at_end(self, as_of: datetime | None) -> list[Finding]:
+        """The deadlines passed by `as_of` (default: the grant's last event) with their obligation still open."""
+        if self._grant is None:
+            return []
+        return self._deadlines.at_end(self._grant.state, self._grant.version, as_of or self._grant.modified_on)
+
+    def _state(self) -> GrantState | None:
+        """The grant's state as the rules see it: with publicity extended as they extend it."""
+        if self._grant is None:
+            return None
+        state = self._grant.state
+        return state if self._extended_to is None else replace(state, publicity_ends_on=self._extended_to)
 
 
 def _judge_actor(register: StaffRegister, grant: Grant | None, grant_no: str, recorded: Any) -> list[Finding]:  # noqa: ANN401
@@ -301,7 +339,13 @@ def _command_of(grant_no: str, recorded: Any) -> GrantCommand:  # noqa: ANN401
     return STEP_OF_EVENT[name](**{**facts, "grant_no": grant_no})
 
 
-def _judge(ledger: GrantLedger, grant: Grant, grant_no: str, recorded: Any, fund_rules: FundRules) -> list[Finding]:  # noqa: ANN401
+def _judge(
+    ledger: GrantLedger,
+    state: GrantState,
+    grant_no: str,
+    recorded: Any,  # noqa: ANN401 - any step of a grant
+    fund_rules: FundRules,
+) -> list[Finding]:
     """Judge one recorded step by the rules, against the state the grant had just before it."""
     name, version = type(recorded).__name__, recorded.originator_version
     try:
@@ -312,10 +356,39 @@ def _judge(ledger: GrantLedger, grant: Grant, grant_no: str, recorded: Any, fund
             if problems:
                 message = f"it rests on decision {decision.minutes_ref}, which is not valid: {'; '.join(problems)}"
                 return [Finding(grant_no, (version,), "R5 valid collective decision", VIOLATION, message)]
-        rules.check(grant.state, command, recorded.timestamp, decision, fund_rules)
+        rules.check(state, command, recorded.timestamp, decision, fund_rules)
     except GrantRuleViolation as broken:
         source = "imported" if str(recorded.command_id).startswith("import:") else "recorded"
         return [Finding(grant_no, (version,), broken.rule, VIOLATION, f"{broken.problem} ({source} as {name})")]
     except GrantError as broken:
         return [Finding(grant_no, (version,), "record", VIOLATION, f"{name}: {broken}")]
+    if name == "ObjectionRaised":
+        return _judge_extension(state, grant_no, recorded, fund_rules)
     return []
+
+
+def _rightful_extension(state: GrantState, grant_no: str, recorded: Any, fund_rules: FundRules) -> date:  # noqa: ANN401
+    """The last day of publicity after this objection, as the rules in force compute it (R8)."""
+    command = _command_of(grant_no, recorded)
+    assert isinstance(command, RaiseObjection)  # noqa: S101 - the event of a RaiseObjection, by STEP_OF_EVENT
+    return extended_end(state, command, fund_rules.publicity_min_days)
+
+
+def _judge_extension(state: GrantState, grant_no: str, recorded: Any, fund_rules: FundRules) -> list[Finding]:  # noqa: ANN401
+    """R8: the extension an objection records is the one the rules give (a history made elsewhere says its own)."""
+    rightful, said = _rightful_extension(state, grant_no, recorded, fund_rules), recorded.extends_to
+    if said == rightful:
+        return []
+    number, version, days = len(state.objections) + 1, recorded.originator_version, fund_rules.publicity_min_days
+    rule = f"with a minimum period of {days} days after the objection, publicity runs until {rightful}"
+    if said < rightful:
+        message = (
+            f"objection #{number} raised on {recorded.raised_on} is recorded as extending publicity only to {said}, "
+            f"but {rule}: the step that ends it is judged against {rightful}"
+        )
+        return [Finding(grant_no, (version,), RULE_PUBLICITY, VIOLATION, message)]
+    message = (
+        f"objection #{number} raised on {recorded.raised_on} is recorded as extending publicity to {said}, "
+        f"later than the rules give ({rule}): the record does not follow them"
+    )
+    return [Finding(grant_no, (version,), RULE_PUBLICITY, WARNING, message)]

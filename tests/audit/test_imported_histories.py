@@ -226,3 +226,60 @@ def test_a_deadline_recorded_as_missed_is_reported_once(ledger: GrantLedger) -> 
     history = [*steps_to_disbursement(), missed, *paid_in_full("2019-09-20")]
     ledger.import_history(parse_history(history, "missed.jsonl"))
     assert rules_of(check_ledger(ledger)) == [("R9 deadlines", (5,))]
+
+
+def objection(raised: str, extends_to: str) -> str:
+    fields = {"raised_on": raised, "summary": "名单有误", "extends_to": extends_to}
+    return line("ObjectionRaised", f"{raised}T09:00+08:00", "项目办", **fields)
+
+
+def resolved(number: int, on: str) -> str:
+    fields = {"objection_no": number, "resolved_on": on, "resolution": "已核实更正"}
+    return line("ObjectionResolved", f"{on}T09:00+08:00", "项目办", **fields)
+
+
+def posted_and_paid() -> list[str]:
+    """Paid in full, then posted from 2019-08-01 to 2019-08-10 (events #1-#10)."""
+    return [*steps_to_disbursement(), *paid_in_full("2019-07-15"), posted("2019-08-01", "2019-08-10")]
+
+
+def test_an_imported_objection_extension_is_recomputed_and_concluding_before_it_is_an_r8_finding(
+    ledger: GrantLedger,
+) -> None:
+    """Raised 2019-08-08, the objection keeps the posting up a full 7 days, to 08-14: the file says 08-10."""
+    history = [
+        *posted_and_paid(),
+        objection("2019-08-08", "2019-08-10"),
+        resolved(1, "2019-08-09"),
+        concluded("2019-08-11"),
+    ]
+    ledger.import_history(parse_history(history, "objection.jsonl"))
+    extension, conclusion = check_ledger(ledger)
+    assert rules_of([extension, conclusion]) == [("R8 publicity", (11,)), ("R8 publicity", (13,))]
+    assert extension.severity == conclusion.severity == "violation"
+    assert extension.message.startswith(
+        "objection #1 raised on 2019-08-08 is recorded as extending publicity only to 2019-08-10, but with a "
+        "minimum period of 7 days after the objection, publicity runs until 2019-08-14"
+    )
+    assert conclusion.message.startswith("publicity runs until 2019-08-14, so it cannot conclude on 2019-08-11")
+
+
+def test_an_imported_conclusion_with_an_objection_open_is_an_r8_finding(ledger: GrantLedger) -> None:
+    history = [*posted_and_paid(), objection("2019-08-02", "2019-08-10"), concluded("2019-08-11")]
+    ledger.import_history(parse_history(history, "open.jsonl"))
+    (finding,) = check_ledger(ledger)
+    assert (finding.rule, finding.versions) == ("R8 publicity", (12,))
+    assert finding.message.startswith("objection(s) #1 are still open")
+
+
+def test_an_imported_extension_longer_than_the_rules_give_is_a_warning(ledger: GrantLedger) -> None:
+    """Posted longer than needed breaks no rule, but the record does not follow the rules' computation."""
+    history = [
+        *posted_and_paid(),
+        objection("2019-08-08", "2019-08-20"),
+        resolved(1, "2019-08-09"),
+        concluded("2019-08-21"),
+    ]
+    ledger.import_history(parse_history(history, "longer.jsonl"))
+    (finding,) = check_ledger(ledger)
+    assert (finding.rule, finding.versions, finding.severity) == ("R8 publicity", (11,), "warning")

@@ -12,8 +12,8 @@ when the step was recorded; and every key appointment is judged again against th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import fields, replace
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -24,6 +24,7 @@ from eventsourcing.utils import get_topic
 from audit.deadline_check import DeadlineWatch
 from audit.findings import VIOLATION, WARNING, Finding, local_time
 from domain import rules
+from domain.clock import SHANGHAI, local_date
 from domain.commands import (
     AcknowledgeNotice,
     ApplicationDetails,
@@ -51,7 +52,7 @@ from domain.personal import BeneficiaryList, beneficiary_list_id
 from domain.publicity import RULE as RULE_PUBLICITY
 from domain.publicity import extended_end
 from domain.roles import ROLES_RULE, Role
-from domain.rulebook import RuleBook, loosened
+from domain.rulebook import RuleBook, loosened, strictest
 from domain.staff import (
     IMPORTANT_APPOINTMENT,
     Appointment,
@@ -250,42 +251,64 @@ def check_grant(  # noqa: PLR0913 - the grant, the rules, and what a caller has 
     """
     if events is None:
         events = ledger.repository.event_store.get(grant_id(grant_no))
-
-    def in_force_at(at: datetime) -> FundRules:
-        return book.in_force_at(at, fund_rules) if book else fund_rules
-
-    replay = GrantReplay(ledger, grant_no, in_force_at, register or StaffRegister(ledger))
+    replay = GrantReplay(ledger, grant_no, RulesInForce(book, fund_rules), register or StaffRegister(ledger))
     findings = [finding for recorded in events for finding in replay.step(recorded)]
     return findings + replay.at_end(as_of)
+
+
+@dataclass(frozen=True)
+class RulesInForce:
+    """The rule book (if the ledger holds one) and the rules before its first adoption."""
+
+    book: RuleBook | None
+    default: FundRules
+
+    def at(self, at: datetime) -> FundRules:
+        return self.book.in_force_at(at, self.default) if self.book else self.default
+
+    def stricter_earlier(self, at: datetime) -> tuple[FundRules, str] | None:
+        """The strictest rules in force from the start of the fiscal year of `at` (a calendar year) until `at`.
+
+        None where they are the rules in force at `at`; else with them, which versions of the book say what.
+        """
+        if self.book is None:
+            return None
+        year_start = datetime(local_date(at).year, 1, 1, tzinfo=SHANGHAI)
+        during = self.book.in_force_during(year_start, at)
+        strict = strictest([rules for _, rules in during]) if during else None
+        if strict is None or strict == self.at(at):
+            return None
+        (current, _), earlier = during[-1], [str(version) for version, _ in during[:-1]]
+        where = (
+            f"the rules of {self.book.funding_body} in force when it was recorded (rule book version {current}) are "
+            f"laxer than those in force earlier in {year_start.year} "
+            f"(version{'s' if len(earlier) > 1 else ''} {', '.join(earlier)})"
+        )
+        return strict, where
 
 
 class GrantReplay:
     """One grant replayed event by event: each step judged against the state the grant had just before it."""
 
-    def __init__(
-        self,
-        ledger: GrantLedger,
-        grant_no: str,
-        in_force_at: Callable[[datetime], FundRules],
-        register: StaffRegister,
-    ) -> None:
+    def __init__(self, ledger: GrantLedger, grant_no: str, rules: RulesInForce, register: StaffRegister) -> None:
         self._ledger, self._grant_no, self._register = ledger, grant_no, register
-        self._in_force_at = in_force_at
+        self._rules = rules
         self._grant: Grant | None = None
-        self._deadlines = DeadlineWatch(grant_no, lambda at: in_force_at(at).deadlines)
+        self._deadlines = DeadlineWatch(grant_no, lambda at: rules.at(at).deadlines)
         # Publicity's last day as the rules extend it for an objection, where the record says an earlier one.
         self._extended_to: date | None = None
 
     def step(self, recorded: Any) -> list[Finding]:  # noqa: ANN401 - any event of a grant
         """The findings of one event, judged before it is applied; then the grant moves on."""
         name, version, at = type(recorded).__name__, recorded.originator_version, recorded.timestamp
-        in_force, before = self._in_force_at(at), self._state()
+        in_force, before = self._rules.at(at), self._state()
         findings: list[Finding] = []
         if name == "DeadlineMissed":
             message = f"the {recorded.kind} deadline of {recorded.due_at:%Y-%m-%d %H:%M} UTC passed with it unmet"
             findings.append(Finding(self._grant_no, (version,), "R9 deadlines", VIOLATION, message))
         elif name in STEP_OF_EVENT and before is not None:
-            findings.extend(_judge(self._ledger, before, self._grant_no, recorded, in_force))
+            judged = _judge(self._ledger, before, self._grant_no, recorded, in_force)
+            findings.extend(judged or self._judge_loosened(before, recorded))
         if in_force.roles_required and (name in STEP_OF_EVENT or before is None):
             findings.extend(_judge_actor(self._register, self._grant, self._grant_no, recorded))
         self._grant = recorded.mutate(self._grant)
@@ -297,6 +320,23 @@ class GrantReplay:
         if self._grant is not None:
             findings.extend(self._deadlines.after(self._grant.state, version, at))
         return findings
+
+    def _judge_loosened(self, before: GrantState, recorded: Any) -> list[Finding]:  # noqa: ANN401 - any step
+        """A step that passes only because the rules were loosened earlier in its fiscal year: a violation.
+
+        Loosen a threshold, pay, tighten it again: each change alone is only a warning, so the step is judged once
+        more by the strictest rules in force from the start of its year until it was recorded.
+        """
+        stricter = self._rules.stricter_earlier(recorded.timestamp)
+        if stricter is None:
+            return []
+        strict, where = stricter
+        broken = _judge(self._ledger, before, self._grant_no, recorded, strict)
+        return [
+            replace(finding, message=f"it passes only because the rules were loosened: {where}. {finding.message}")
+            for finding in broken
+            if finding.severity == VIOLATION
+        ]
 
     def at_end(self, as_of: datetime | None) -> list[Finding]:
         """The deadlines passed by `as_of` (default: the grant's last event) with their obligation still open."""

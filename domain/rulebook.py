@@ -8,8 +8,9 @@ period lowered, a deadline lengthened): the classic way to let one payment throu
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
+from fractions import Fraction
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -88,6 +89,20 @@ class RuleBook(Aggregate):
         # In force from this event's time: `modified_on` is still the time of the book's previous event here.
         self.history.append((timestamp or self.modified_on, rules))
 
+    def adoptions(self) -> list[tuple[int, datetime, FundRules]]:
+        """Each adoption with its version in the book (the book's opening is version 1, each adoption one more)."""
+        return [(index + 2, adopted_at, rules) for index, (adopted_at, rules) in enumerate(self.history)]
+
+    def in_force_during(self, start: datetime, end: datetime) -> list[tuple[int, FundRules]]:
+        """The rules recorded here that were in force at some moment from `start` to `end`, with their versions."""
+        adoptions = self.adoptions()
+        until = [adopted_at for _, adopted_at, _ in adoptions[1:]] + [None]
+        return [
+            (version, rules)
+            for (version, adopted_at, rules), superseded_at in zip(adoptions, until, strict=True)
+            if adopted_at <= end and (superseded_at is None or superseded_at > start)
+        ]
+
     def in_force_at(self, at: datetime, default: FundRules) -> FundRules:
         """The rules adopted last before `at` (`default` before any was recorded)."""
         in_force = default
@@ -95,6 +110,30 @@ class RuleBook(Aggregate):
             if adopted_at <= at:
                 in_force = rules
         return in_force
+
+
+def strictest(rules: list[FundRules]) -> FundRules:
+    """Each setting at its strictest among `rules` (not empty), as `loosened` orders them.
+
+    The lowest thresholds, the highest quorum and publicity minimum, roles required if any required them, every
+    role any made key, the shortest deadlines; the score weights (a scale, not a strictness) of the last.
+    """
+    last = rules[-1]
+    key_roles = tuple(dict.fromkeys([*last.key_roles, *(role for each in rules for role in each.key_roles)]))
+    return replace(
+        last,
+        large_fund_threshold=min(each.large_fund_threshold for each in rules),
+        major_project_threshold=min(each.major_project_threshold for each in rules),
+        quorum=max((each.quorum for each in rules), key=lambda quorum: Fraction(*quorum)),
+        publicity_min_days=max(each.publicity_min_days for each in rules),
+        roles_required=any(each.roles_required for each in rules),
+        key_roles=key_roles,
+        deadlines=replace(
+            last.deadlines,
+            payment_due_seconds=min(each.deadlines.payment_due_seconds for each in rules),
+            final_report_due_seconds=min(each.deadlines.final_report_due_seconds for each in rules),
+        ),
+    )
 
 
 def loosened(before: FundRules, after: FundRules) -> list[str]:

@@ -5,16 +5,25 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime
 
-from audit.check import check_ledger
+from click.testing import CliRunner
+
+from audit.check import check_grant, check_ledger
+from cli.main import grants
+from domain.clock import SHANGHAI
 from domain.commands import RecordMissedDeadline
 from domain.deadlines import DeadlineKind
 from domain.decisions import DecisionKind, Vote
 from domain.oversight import FundRules
+from domain.rulebook import RuleBook
 from domain.values import Money
-from ledger.application import open_ledger
+from ledger.application import GrantLedger, open_ledger
+from ledger.history_import import parse_history
+from tests.audit.test_imported_histories import paid, steps_to_disbursement
 from tests.builders import acknowledge, approve, decision_item, disburse, lifecycle, minutes, notice, submit
 
 BIG = Money(400_000_00)
+BODY = "湖南省计划生育协会"
+LAX = FundRules(large_fund_threshold=Money(1_000_000_00))
 
 
 def test_a_compliant_ledger_has_no_findings(ledger_url: str) -> None:
@@ -54,21 +63,66 @@ def test_a_missed_deadline_is_a_finding(ledger_url: str) -> None:
         assert check_ledger(ledger, fiscal_year=2021) == []
 
 
-def test_rules_are_judged_as_in_force_and_loosening_them_is_a_warning(ledger_url: str) -> None:
-    """A payment made under rules that were loosened for it passes those rules, but the loosening shows."""
+def test_loosening_the_rules_is_a_warning_and_a_step_it_let_through_a_violation(ledger_url: str) -> None:
+    """A payment made under rules loosened for it passes those rules, but not those in force earlier that year."""
     with open_ledger(ledger_url) as strict:
-        assert strict.adopt_rules("湖南省计划生育协会", actor="worker")
-        assert not strict.adopt_rules("湖南省计划生育协会", actor="worker"), "unchanged rules are not recorded again"
-    lax = FundRules(large_fund_threshold=Money(1_000_000_00))
-    with open_ledger(ledger_url, fund_rules=lax) as ledger:
-        ledger.adopt_rules("湖南省计划生育协会", actor="worker")
-        ledger.execute(submit("A", requested=BIG))
-        for command in (approve(BIG, grant_no="A"), notice(BIG, grant_no="A"), acknowledge(grant_no="A")):
-            ledger.execute(command)
-        ledger.execute(disburse(Money(200_000_00), grant_no="A"))
-        (finding,) = check_ledger(ledger)
-    assert (finding.rule, finding.severity) == ("rules loosened", "warning")
-    assert "large-fund threshold raised from 100,000.00 yuan to 1,000,000.00 yuan" in finding.message
+        assert strict.adopt_rules(BODY, actor="worker")
+        assert not strict.adopt_rules(BODY, actor="worker"), "unchanged rules are not recorded again"
+    with open_ledger(ledger_url, fund_rules=LAX) as ledger:
+        ledger.adopt_rules(BODY, actor="worker")
+        pay_a_large_sum_without_a_decision(ledger)
+        loosening, payment = check_ledger(ledger)
+    assert (loosening.rule, loosening.severity, loosening.versions) == ("rules loosened", "warning", (3,))
+    assert "large-fund threshold raised from 100,000.00 yuan to 1,000,000.00 yuan" in loosening.message
+    assert (payment.grant_no, payment.versions, payment.rule) == ("A", (5,), "R3 large-amount fund use")
+
+
+def pay_a_large_sum_without_a_decision(ledger: GrantLedger) -> None:
+    """Grant A approved and noticed for 400,000, then 200,000 paid on no collective decision (event #5)."""
+    ledger.execute(submit("A", requested=BIG))
+    for command in (approve(BIG, grant_no="A"), notice(BIG, grant_no="A"), acknowledge(grant_no="A")):
+        ledger.execute(command)
+    ledger.execute(disburse(Money(200_000_00), grant_no="A"))
+
+
+def test_a_payment_let_through_by_rules_loosened_and_tightened_again_is_a_violation(ledger_url: str) -> None:
+    """Loosen the threshold, pay, tighten it again: the payment broke the rules in force before and after it."""
+    with open_ledger(ledger_url) as strict:
+        strict.adopt_rules(BODY, actor="worker")  # rule book version 2
+    with open_ledger(ledger_url, fund_rules=LAX) as lax:
+        lax.adopt_rules(BODY, actor="worker")  # version 3
+        pay_a_large_sum_without_a_decision(lax)
+    with open_ledger(ledger_url) as strict:
+        strict.adopt_rules(BODY, actor="worker")  # version 4
+        findings = check_ledger(strict)
+    assert [(f.grant_no, f.versions, f.rule, f.severity) for f in findings] == [
+        ("(rules of 湖南省计划生育协会)", (3,), "rules loosened", "warning"),
+        ("A", (5,), "R3 large-amount fund use", "violation"),
+    ]
+    assert findings[1].message.startswith(
+        "it passes only because the rules were loosened: the rules of 湖南省计划生育协会 in force when it was recorded "
+        f"(rule book version 3) are laxer than those in force earlier in {datetime.now(SHANGHAI).year} (version 2). "
+        "a payment of 200,000.00 yuan is at or above the large-fund threshold of 100,000.00 yuan"
+    )
+    result = CliRunner().invoke(grants, ["audit", "check"], env={"GRANTS_LEDGER_URL": ledger_url})
+    assert result.exit_code == 1, result.output
+    assert "violation: R3 large-amount fund use: grant A, event #5: it passes only because" in result.output
+
+
+def test_a_step_after_the_fiscal_year_of_a_loosening_is_judged_by_the_rules_then_in_force(ledger: GrantLedger) -> None:
+    """Rules loosened in 2019 govern a payment in 2020 without a finding of their own: only the change warns."""
+    book = RuleBook(funding_body=BODY)
+    book.adopt(FundRules(), "worker", at=datetime(2019, 3, 1, tzinfo=SHANGHAI))
+    book.adopt(LAX, "worker", at=datetime(2019, 6, 1, tzinfo=SHANGHAI))
+    history = [*steps_to_disbursement(), paid("200000", on="2019-07-15")]
+    ledger.import_history(parse_history(history, "2019.jsonl"))
+    findings = check_grant(ledger, "HN-2019-ZX-0007", FundRules(), book)
+    assert [(f.rule, f.versions) for f in findings] == [("R3 large-amount fund use", (5,))], "within 2019: judged"
+    assert "(rule book version 3) are laxer than those in force earlier in 2019 (version 2)" in findings[0].message
+    later = RuleBook(funding_body=BODY)
+    later.adopt(FundRules(), "worker", at=datetime(2018, 3, 1, tzinfo=SHANGHAI))
+    later.adopt(LAX, "worker", at=datetime(2018, 6, 1, tzinfo=SHANGHAI))
+    assert check_grant(ledger, "HN-2019-ZX-0007", FundRules(), later) == [], "a loosening of 2018 stands in 2019"
 
 
 def test_a_step_resting_on_a_decision_without_a_quorum_is_a_finding(ledger_url: str) -> None:

@@ -9,7 +9,8 @@ from typing import Any
 from domain.clock import SHANGHAI
 from domain.deadlines import DAY_SECONDS, DeadlinePolicy
 from domain.oversight import FundRules, ScoreWeights
-from domain.rulebook import RuleBook, loosened
+from domain.roles import Role
+from domain.rulebook import RuleBook, loosened, strictest
 from domain.values import Money
 
 BODY = "湖南省计划生育协会"
@@ -64,3 +65,29 @@ def test_a_longer_deadline_is_a_loosening() -> None:
     assert loosened(longer, FundRules()) == [], "a shorter deadline is stricter"
     reweighted = FundRules(score_weights=ScoreWeights(budget_execution=20, outputs=40, outcomes=30, satisfaction=10))
     assert loosened(FundRules(), reweighted) == [], "other weights are another scale, not laxer rules"
+
+
+def test_the_rules_in_force_during_a_span_are_those_adopted_by_its_end_and_not_superseded_before_it() -> None:
+    book = RuleBook(funding_body=BODY)
+    book.adopt(STRICT, "worker", at=at(1))
+    book.adopt(LAX, "worker", at=at(7))
+    assert book.in_force_during(at(2), at(3)) == [(2, STRICT)]
+    assert book.in_force_during(at(2), at(8)) == [(2, STRICT), (3, LAX)]
+    assert book.in_force_during(at(8), at(9)) == [(3, LAX)]
+
+
+def test_the_strictest_rules_take_each_setting_at_its_strictest() -> None:
+    loose = FundRules(
+        large_fund_threshold=Money(1_000_000_00),
+        quorum=(3, 4),
+        publicity_min_days=3,
+        roles_required=True,
+        key_roles=(Role.FINANCE,),
+        deadlines=DeadlinePolicy(payment_due_seconds=60 * DAY_SECONDS, final_report_due_seconds=10 * DAY_SECONDS),
+    )
+    assert strictest([FundRules(), loose]) == FundRules(
+        quorum=(3, 4),
+        roles_required=True,
+        key_roles=(Role.FINANCE, Role.APPROVER),
+        deadlines=DeadlinePolicy(final_report_due_seconds=10 * DAY_SECONDS),
+    )

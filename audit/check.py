@@ -75,6 +75,7 @@ __all__ = [  # with what the commands and the report import from here: the findi
     "check_grant",
     "check_ledger",
     "loosenings",
+    "rule_book",
 ]
 
 # The command each recorded step came from (the application and missed deadlines are not steps to re-judge).
@@ -108,9 +109,7 @@ def check_ledger(
 
     `as_of`: the moment by which deadlines still open count as missed (default: each grant's last event).
     """
-    books = ledger.rule_books()
-    book = books[0] if books else None
-    findings = [finding for each in books for finding in loosenings(each)]
+    book, findings = rule_book(ledger)
     findings.extend(check_appointments(ledger, fund_rules, book))
     register = StaffRegister(ledger)
     applied = dict(applications(ledger))
@@ -120,6 +119,27 @@ def check_ledger(
         findings.extend(check_grant(ledger, grant_no, fund_rules, book, register=register, as_of=as_of))
         findings.extend(check_beneficiary_payments(ledger, grant_no))
     return sorted(findings)
+
+
+def rule_book(ledger: GrantLedger) -> tuple[RuleBook | None, list[Finding]]:
+    """The rule book steps are judged by, and the findings on the books themselves (each loosening: a warning).
+
+    A ledger serves one funding body: its worker records the rules of the one body its rules file names, and a
+    grant carries no funding body of its own to choose a book by. A ledger that holds the books of several bodies
+    (a renamed body, or two rules files against one ledger) has its steps judged by the first one opened, and
+    says so in a warning.
+    """
+    books = ledger.rule_books()
+    findings = [finding for each in books for finding in loosenings(each)]
+    if len(books) > 1:
+        names = ", ".join(each.funding_body for each in books)
+        message = (
+            f"the ledger holds the rule books of {len(books)} funding bodies ({names}), but a ledger serves one: "
+            f"every step is judged by the rules of {books[0].funding_body}. Fix: point every worker of this ledger "
+            "at one rules file (GRANTS_RULES_FILE), with one funding_body"
+        )
+        findings.append(Finding("(rule books)", (), "rules configuration", WARNING, message))
+    return (books[0] if books else None), findings
 
 
 class StaffRegister:

@@ -19,7 +19,7 @@ from fractions import Fraction
 from typing import Any, cast
 from uuid import UUID
 
-from audit.check import VIOLATION, Finding, applications, check_beneficiary_payments, check_grant, loosenings
+from audit.check import VIOLATION, Finding, applications, check_beneficiary_payments, check_grant, rule_book
 from domain.commands import ApplicationDetails
 from domain.deadlines import DeadlineKind
 from domain.grant import grant_id
@@ -234,15 +234,13 @@ def build_report(
     ledger: GrantLedger, fiscal_year: int, region: str | None = None, fund_rules: FundRules = DEFAULT_FUND_RULES
 ) -> Report:
     """The report of one fiscal year (and region): every grant's figures and findings, and their sums."""
-    books = ledger.rule_books()
-    book = books[0] if books else None
+    book, general = rule_book(ledger)
     grants = [
         _figures(ledger, grant_no, details, fund_rules, book)
         for grant_no, details in applications(ledger)
         if details.fiscal_year == fiscal_year and (region is None or details.region == region)
     ]
     grants.sort(key=lambda grant: (grant.application.region, grant.grant_no))
-    general = [finding for rule_book in books for finding in loosenings(rule_book)]
     return Report(
         fiscal_year=fiscal_year,
         region=region,

@@ -143,3 +143,16 @@ def test_a_step_resting_on_a_decision_without_a_quorum_is_a_finding(ledger_url: 
         (finding,) = check_ledger(ledger)
     assert (finding.rule, finding.versions) == ("R5 valid collective decision", (5,))
     assert "3 of 5 members present and not recused, below the quorum of 2/3" in finding.message
+
+
+def test_a_ledger_holding_the_rule_books_of_two_funding_bodies_says_which_one_judges(ledger_url: str) -> None:
+    """A ledger serves one funding body; a second book (a renamed body, say) is a warning, not a silent choice."""
+    with open_ledger(ledger_url) as ledger:
+        ledger.adopt_rules(BODY, actor="worker")
+        ledger.adopt_rules("湖南省计生协", actor="worker")
+        (finding,) = check_ledger(ledger)
+    assert (finding.rule, finding.severity) == ("rules configuration", "warning")
+    assert finding.message.startswith(
+        "the ledger holds the rule books of 2 funding bodies (湖南省计划生育协会, 湖南省计生协), but a ledger serves "
+        "one: every step is judged by the rules of 湖南省计划生育协会. Fix: "
+    )

@@ -281,6 +281,7 @@ class DecisionInput(BaseModel):
     members: Annotated[list[str], Field(min_length=1, max_length=100)]
     present: Annotated[list[str], Field(max_length=100)]
     recused: Annotated[list[str], Field(max_length=100)] = []
+    absent: Annotated[list[str] | None, Field(max_length=100)] = None  # if given: exactly the members not present
     items: Annotated[list[DecisionItemInput], Field(min_length=1, max_length=50)]
 
     def minutes(self, actor: str) -> RecordDecision:
@@ -304,6 +305,7 @@ class DecisionInput(BaseModel):
                 for item in self.items
             ),
             actor=actor,
+            absent=tuple(self.absent) if self.absent is not None else None,
         )
 
 

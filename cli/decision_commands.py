@@ -24,12 +24,13 @@ minutes_ref = "湘计生协党组纪要〔2020〕12号"
 chair = "王强"
 members = ["王强", "李明", "张华", "赵丽", "陈刚"]
 present = ["王强", "李明", "张华", "赵丽"]
+absent = ["陈刚"]                     # optional; if given, exactly the members not present
 recused = []
 
 [[items]]
 kind = "large_fund_use"              # large_fund_use, major_project, officer_change, scope_change, appointment
 grant_no = "HN-2020-ZX-0001"
-amount = "5200000.00"                # yuan; the most this decision authorises
+amount = "5200000.00"                # yuan, the most it authorises: required for large_fund_use, major_project
 description = "长沙市2020年专项资金拨付"
 votes = [["李明", "for"], ["张华", "for"], ["赵丽", "for"], ["王强", "for"]]   # the chair last
 
@@ -92,6 +93,7 @@ def _read(minutes_file: Path, actor: str) -> RecordDecision:
             recused=tuple(map(str, raw.get("recused", []))),
             items=tuple(_item(item) for item in raw["items"]),
             actor=actor,
+            absent=tuple(map(str, raw["absent"])) if "absent" in raw else None,
         )
     except tomllib.TOMLDecodeError as error:
         fail(f"{minutes_file}: not valid TOML ({error}). Fix: compare with `grants decision example`")

@@ -33,6 +33,10 @@ class DecisionKind(StrEnum):
     APPOINTMENT = "appointment"  # 重要干部任免: a key role (approver, finance) given to a person
 
 
+# Matters decided for a sum: the decision authorises up to its amount, so it must name one (R3, R4).
+DECIDED_FOR_A_SUM = (DecisionKind.LARGE_FUND_USE, DecisionKind.MAJOR_PROJECT)
+
+
 class Vote(StrEnum):
     FOR = "for"
     AGAINST = "against"
@@ -70,6 +74,7 @@ class RecordDecision:
     recused: tuple[str, ...]
     items: tuple[DecisionItem, ...]
     actor: str
+    absent: tuple[str, ...] | None = None  # as the minutes list them, if they do: checked against members - present
 
     @property
     def decision_id(self) -> UUID:
@@ -92,7 +97,7 @@ class InvalidDecisionError(GrantError):
         )
 
 
-def r5_problems(decision: RecordDecision, quorum: Fraction = DEFAULT_QUORUM) -> list[str]:  # noqa: C901
+def r5_problems(decision: RecordDecision, quorum: Fraction = DEFAULT_QUORUM) -> list[str]:  # noqa: C901, PLR0912 - one check per condition
     """Every way in which the minutes fall short of a valid collective decision (empty: valid)."""
     problems = []
     members, present, recused = set(decision.members), set(decision.present), set(decision.recused)
@@ -102,6 +107,12 @@ def r5_problems(decision: RecordDecision, quorum: Fraction = DEFAULT_QUORUM) -> 
         problems.append(f"{decision.body!r} is not a deciding body ({', '.join(BODIES)})")
     if not present <= members or not recused <= present:
         problems.append("everyone present must be a member, and everyone recused must be present")
+    if decision.absent is not None and set(decision.absent) != members - present:
+        listed, missing = ", ".join(decision.absent) or "nobody", ", ".join(sorted(members - present)) or "nobody"
+        problems.append(
+            f"the minutes list {listed} as absent, but the members not present are {missing}: "
+            "attendance must add up (absent = members - present)"
+        )
     if decision.chair not in present - recused:
         problems.append(f"the chair {decision.chair} must be present and not recused")
     deciding = present - recused  # a recused member is present but does not count towards the quorum
@@ -119,6 +130,11 @@ def r5_problems(decision: RecordDecision, quorum: Fraction = DEFAULT_QUORUM) -> 
             problems.append(f"item {number}: the chair's position must be stated last")
         if not item.carried(len(present)):
             problems.append(f"item {number} was not carried by a majority of those present")
+        if item.kind in DECIDED_FOR_A_SUM and item.amount is None:
+            problems.append(
+                f"item {number} ({item.kind.value} for grant {item.grant_no}) names no amount: give the most it "
+                "authorises (amount, in yuan), or it would authorise any sum"
+            )
     if not decision.items:
         problems.append("the minutes record no item decided")
     return problems

@@ -55,11 +55,38 @@ def test_minutes_of_a_quorate_meeting_with_each_item_carried_are_a_valid_decisio
             id="a recused member voted",
         ),
         pytest.param({"items": ()}, "the minutes record no item decided", id="no items"),
+        pytest.param(
+            {"items": (decision_item(amount=None),)},
+            r"item 1 \(large_fund_use for grant HN-2020-ZX-0001\) names no amount: give the most it authorises",
+            id="large-fund use without an amount",
+        ),
+        pytest.param(
+            {"items": (decision_item(kind=DecisionKind.MAJOR_PROJECT, amount=None),)},
+            r"item 1 \(major_project for grant HN-2020-ZX-0001\) names no amount",
+            id="major project without an amount",
+        ),
+        pytest.param(
+            {"absent": ("张华",)},
+            "the minutes list 张华 as absent, but the members not present are 陈刚: attendance must add up",
+            id="absentees who were present",
+        ),
     ],
 )
 def test_minutes_that_fall_short_are_refused_with_every_reason(changes: dict[str, object], problem: str) -> None:
     with pytest.raises(InvalidDecisionError, match=r"R5 valid collective decision: .*" + problem):
         CollectiveDecision.record(minutes(**changes))
+
+
+def test_the_absentees_the_minutes_list_are_the_members_not_present() -> None:
+    assert r5_problems(minutes(absent=("陈刚",))) == []
+    assert r5_problems(minutes(absent=None)) == [], "minutes that list no absentees leave them to be inferred"
+    (problem,) = r5_problems(minutes(absent=()))
+    assert problem.startswith("the minutes list nobody as absent, but the members not present are 陈刚")
+
+
+def test_a_matter_not_decided_for_a_sum_needs_no_amount() -> None:
+    item = decision_item(kind=DecisionKind.OFFICER_CHANGE, amount=None)
+    assert r5_problems(minutes(items=(item,))) == []
 
 
 def test_a_recused_member_does_not_count_towards_the_quorum() -> None:

@@ -21,7 +21,7 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.utils import get_topic
 
-from audit.deadline_check import DeadlineWatch
+from audit.deadline_check import DeadlineWatch, deadline_fix
 from audit.findings import VIOLATION, WARNING, Finding, local_time
 from domain import rules
 from domain.clock import SHANGHAI, local_date
@@ -44,6 +44,7 @@ from domain.commands import (
     SubmitApplication,
     SubmitFinalReport,
 )
+from domain.deadlines import DeadlineKind
 from domain.decisions import CollectiveDecision, r5_problems
 from domain.errors import GrantError, GrantNotFoundError, GrantRuleViolation
 from domain.grant import Grant, grant_id
@@ -177,7 +178,11 @@ def check_appointments(
             )
             if problems:
                 recorded_at = local_time(granted.timestamp)
-                message = f"appointment as {granted.role} recorded {recorded_at}: {'; '.join(problems)}"
+                message = (
+                    f"appointment as {granted.role} recorded {recorded_at}: {'; '.join(problems)}. Fix: appoint "
+                    f"{member.person} again on a valid collective decision taken before (`grants staff appoint "
+                    f"{member.person} --role {granted.role} --decision BODY:MINUTES`), or revoke the role"
+                )
                 subject = f"(staff {member.person})"
                 findings.append(
                     Finding(subject, (granted.originator_version,), IMPORTANT_APPOINTMENT, VIOLATION, message)
@@ -223,7 +228,11 @@ def loosenings(book: RuleBook) -> list[Finding]:
     for index in range(1, len(book.history)):
         (_, before), (adopted_at, after) = book.history[index - 1], book.history[index]
         for change in loosened(before, after):
-            message = f"{change} on {adopted_at:%Y-%m-%d %H:%M} UTC"
+            message = (
+                f"{change} on {adopted_at:%Y-%m-%d %H:%M} UTC. Fix: have the funding body confirm the change "
+                "(who changed the rules file, and on what authority); steps that pass only because of it are "
+                "reported as violations"
+            )
             findings.append(
                 Finding(f"(rules of {book.funding_body})", (index + 2,), "rules loosened", WARNING, message)
             )
@@ -244,9 +253,12 @@ def check_beneficiary_payments(
     for recorded in events:
         if type(recorded).__name__ == "BeneficiaryPaid" and names is not None:
             paid: Any = recorded
-            problem, _ = names.payment_problem(paid.person_id, paid.amount, paid.paid_on, paid.channel)
+            problem, fix = names.payment_problem(paid.person_id, paid.amount, paid.paid_on, paid.channel)
             if problem:
-                message = f"person {paid.person_id}: {problem} (beneficiary list event #{paid.originator_version})"
+                message = (
+                    f"person {paid.person_id}: {problem} (beneficiary list event #{paid.originator_version}). "
+                    f"Fix: {fix}; recover what was paid wrongly"
+                )
                 findings.append(Finding(grant_no, (paid.originator_version,), "R7 registered list", VIOLATION, message))
         names = recorded.mutate(names)  # type: ignore[attr-defined]
     return findings
@@ -324,7 +336,10 @@ class GrantReplay:
         in_force, before = self._rules.at(at), self._state()
         findings: list[Finding] = []
         if name == "DeadlineMissed":
-            message = f"the {recorded.kind} deadline of {recorded.due_at:%Y-%m-%d %H:%M} UTC passed with it unmet"
+            message = (
+                f"the {recorded.kind} deadline of {recorded.due_at:%Y-%m-%d %H:%M} UTC passed with it unmet. "
+                f"Fix: {deadline_fix(DeadlineKind(recorded.kind))}"
+            )
             findings.append(Finding(self._grant_no, (version,), "R9 deadlines", VIOLATION, message))
         elif name in STEP_OF_EVENT and before is not None:
             judged = _judge(self._ledger, before, self._grant_no, recorded, in_force)
@@ -383,7 +398,8 @@ def _judge_actor(register: StaffRegister, grant: Grant | None, grant_no: str, re
         command = _command_of(grant_no, recorded)
         check_held_role(command, register.roles(command.actor, recorded.timestamp), grant.state if grant else None)
     except GrantRuleViolation as broken:
-        message = f"{broken.problem}, when {type(recorded).__name__} was recorded {local_time(recorded.timestamp)}"
+        at = local_time(recorded.timestamp)
+        message = f"{broken.problem}, when {type(recorded).__name__} was recorded {at}. Fix: {broken.fix}"
         return [Finding(grant_no, (recorded.originator_version,), ROLES_RULE, VIOLATION, message)]
     except GrantError:
         return []  # a step that cannot be rebuilt is reported by `_judge`
@@ -414,12 +430,17 @@ def _judge(
         if decision is not None:
             problems = r5_problems(decision.as_minutes(), fund_rules.quorum_fraction)
             if problems:
-                message = f"it rests on decision {decision.minutes_ref}, which is not valid: {'; '.join(problems)}"
+                message = (
+                    f"it rests on decision {decision.minutes_ref}, which is not valid: {'; '.join(problems)}. "
+                    f"Fix: {name} needs the minutes of a valid meeting taken before it; record them "
+                    "(`grants decision record`) and have the step confirmed on them"
+                )
                 return [Finding(grant_no, (version,), "R5 valid collective decision", VIOLATION, message)]
         rules.check(state, command, recorded.timestamp, decision, fund_rules)
     except GrantRuleViolation as broken:
         source = "imported" if str(recorded.command_id).startswith("import:") else "recorded"
-        return [Finding(grant_no, (version,), broken.rule, VIOLATION, f"{broken.problem} ({source} as {name})")]
+        message = f"{broken.problem} ({source} as {name}). Fix: {broken.fix}"
+        return [Finding(grant_no, (version,), broken.rule, VIOLATION, message)]
     except GrantError as broken:
         return [Finding(grant_no, (version,), "record", VIOLATION, f"{name}: {broken}")]
     if name == "ObjectionRaised":
@@ -444,11 +465,13 @@ def _judge_extension(state: GrantState, grant_no: str, recorded: Any, fund_rules
     if said < rightful:
         message = (
             f"objection #{number} raised on {recorded.raised_on} is recorded as extending publicity only to {said}, "
-            f"but {rule}: the step that ends it is judged against {rightful}"
+            f"but {rule}: the step that ends it is judged against {rightful}. Fix: keep the project posted until "
+            f"{rightful}, and answer the objection there"
         )
         return [Finding(grant_no, (version,), RULE_PUBLICITY, VIOLATION, message)]
     message = (
         f"objection #{number} raised on {recorded.raised_on} is recorded as extending publicity to {said}, "
-        f"later than the rules give ({rule}): the record does not follow them"
+        f"later than the rules give ({rule}): the record does not follow them. Fix: check the record of the "
+        "objection against the posting"
     )
     return [Finding(grant_no, (version,), RULE_PUBLICITY, WARNING, message)]

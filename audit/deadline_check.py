@@ -24,11 +24,15 @@ from domain.state import GrantState
 RULE = "R9 deadlines"
 WATCHED = (DeadlineKind.PAYMENT, DeadlineKind.FINAL_REPORT)
 FIXES = {
-    DeadlineKind.PAYMENT: "pay the rest of the appropriated amount (`grants disburse`), and record the reason "
-    "for the delay with the evaluation (`grants evaluate --findings`)",
-    DeadlineKind.FINAL_REPORT: "have the recipient submit the final report (`grants report`), and record the "
-    "reason for the delay with the evaluation (`grants evaluate --findings`)",
+    DeadlineKind.PAYMENT: "pay the rest of the appropriated amount (`grants disburse`)",
+    DeadlineKind.PUBLICITY: "conclude publicity once no objection is open (`grants conclude-publicity`)",
+    DeadlineKind.FINAL_REPORT: "have the recipient submit the final report (`grants report`)",
 }
+
+
+def deadline_fix(kind: DeadlineKind) -> str:
+    """What to do about a deadline missed (or met late): what meets it, and the delay on record."""
+    return f"{FIXES[kind]}, and record the reason for the delay with the evaluation (`grants evaluate --findings`)"
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,6 @@ class DeadlineWatch:
         grace = "" if armed.counts_from == armed.due_at else f", given until {local_time(armed.counts_from)}"
         message = (
             f"{kind.obligation} was due by {local_time(armed.due_at)} ({since}{grace}), but {outcome}. "
-            f"Fix: {FIXES[kind]}"
+            f"Fix: {deadline_fix(kind)}"
         )
         return Finding(self._grant_no, versions, RULE, VIOLATION, message)

@@ -64,7 +64,7 @@ def test_a_key_appointment_without_a_valid_prior_decision_is_a_finding_citing_it
         (finding,) = check_ledger(ledger)
     assert (finding.grant_no, finding.versions, finding.rule) == ("(staff 刘洋)", (2,), IMPORTANT_APPOINTMENT)
     assert "appointment as approver recorded" in finding.message
-    assert finding.message.endswith("approver is a key role, and no collective decision is named")
+    assert "approver is a key role, and no collective decision is named. Fix: appoint 刘洋 again" in finding.message
 
 
 def test_an_imported_history_is_judged_by_the_rules_but_not_against_the_register(ledger_url: str) -> None:

@@ -283,3 +283,23 @@ def test_an_imported_extension_longer_than_the_rules_give_is_a_warning(ledger: G
     ledger.import_history(parse_history(history, "longer.jsonl"))
     (finding,) = check_ledger(ledger)
     assert (finding.rule, finding.versions, finding.severity) == ("R8 publicity", (11,), "warning")
+
+
+@pytest.mark.parametrize(("history", "rule", "version"), BREACHES)
+def test_each_finding_says_what_would_fix_it(ledger: GrantLedger, history: list[str], rule: str, version: int) -> None:
+    """A finding is a sentence a person can act on: the problem, then the rule's fix."""
+    ledger.import_history(parse_history(history, "breach.jsonl"))
+    (finding,) = check_ledger(ledger)
+    problem, fix = finding.message.split(". Fix: ")
+    assert problem.endswith(")"), "the problem, and where the event came from"
+    assert fix
+
+
+def test_the_fix_of_an_undecided_large_payment_names_the_decision_it_needs(ledger: GrantLedger) -> None:
+    ledger.import_history(parse_history(history_with_an_undecided_large_payment(), "2019.jsonl"))
+    (finding,) = check_ledger(ledger)
+    assert finding.message.endswith(
+        "(imported as DisbursementRecorded). Fix: record the collective decision (large-fund-use for "
+        "HN-2019-ZX-0007, at least 300,000.00 yuan, taken before 2019-07-15) with `grants decision record`, and "
+        "name it with --decision BODY:MINUTES"
+    )

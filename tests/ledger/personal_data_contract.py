@@ -176,7 +176,8 @@ class PersonalDataContract(LedgerUnderTest):
         ledger.save(names)
         findings = [(finding.rule, finding.message) for finding in check_ledger(ledger)]
         expected = f"person {person}: the payment of 1,300.00 yuan is off the amount standard of 1,200.00 yuan"
-        assert findings == [("R7 registered list", f"{expected} (beneficiary list event #3)")]
+        fix = "Fix: pay the standard; recover what was paid wrongly"
+        assert findings == [("R7 registered list", f"{expected} (beneficiary list event #3). {fix}")]
 
     def test_registering_a_person_twice_on_one_list_is_refused(self, ledger: GrantLedger) -> None:
         ledger.register_beneficiaries(registration(ledger))

@@ -3,8 +3,11 @@
 Each recorded step is turned back into the command that made it and judged by the same rules the ledger applied
 when it was recorded, against the grant's state just before it, at the time it was recorded, and with the
 collective decision it named. A ledger written under laxer rules (a threshold raised to let one payment
-through), or a decision that no longer authorises what it was cited for, shows up here; so does every deadline
-the workflows recorded as missed. Findings cite the event versions they rest on and come out in a stable order.
+through), or a decision that no longer authorises what it was cited for, shows up here; so does a step that passes
+only because the rules were loosened earlier in its fiscal year, every deadline the workflows recorded as missed,
+and every deadline met late in a history no workflow watched (audit/deadline_check.py); an objection's extension is
+computed again rather than taken from the record. Findings cite the event versions they rest on, say what would fix
+them, and come out in a stable order.
 
 Where the rules in force required roles, each step's actor is judged against the staff register as it stood
 when the step was recorded; and every key appointment is judged again against the decision it named.
@@ -283,13 +286,13 @@ def check_grant(  # noqa: PLR0913 - the grant, the rules, and what a caller has 
     """
     if events is None:
         events = ledger.repository.event_store.get(grant_id(grant_no))
-    replay = GrantReplay(ledger, grant_no, RulesInForce(book, fund_rules), register or StaffRegister(ledger))
+    replay = GrantReplay(ledger, grant_no, RulesOverTime(book, fund_rules), register or StaffRegister(ledger))
     findings = [finding for recorded in events for finding in replay.step(recorded)]
     return findings + replay.at_end(as_of)
 
 
 @dataclass(frozen=True)
-class RulesInForce:
+class RulesOverTime:
     """The rule book (if the ledger holds one) and the rules before its first adoption."""
 
     book: RuleBook | None
@@ -322,7 +325,7 @@ class RulesInForce:
 class GrantReplay:
     """One grant replayed event by event: each step judged against the state the grant had just before it."""
 
-    def __init__(self, ledger: GrantLedger, grant_no: str, rules: RulesInForce, register: StaffRegister) -> None:
+    def __init__(self, ledger: GrantLedger, grant_no: str, rules: RulesOverTime, register: StaffRegister) -> None:
         self._ledger, self._grant_no, self._register = ledger, grant_no, register
         self._rules = rules
         self._grant: Grant | None = None

@@ -16,7 +16,7 @@ when the step was recorded; and every key appointment is judged again against th
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -291,12 +291,12 @@ def check_grant(  # noqa: PLR0913 - the grant, the rules, and what a caller has 
     return findings + replay.at_end(as_of)
 
 
-@dataclass(frozen=True)
 class RulesOverTime:
     """The rule book (if the ledger holds one) and the rules before its first adoption."""
 
-    book: RuleBook | None
-    default: FundRules
+    def __init__(self, book: RuleBook | None, default: FundRules) -> None:
+        self.book, self.default = book, default
+        self._stricter: dict[tuple[int, ...], tuple[FundRules, str] | None] = {}
 
     def at(self, at: datetime) -> FundRules:
         return self.book.in_force_at(at, self.default) if self.book else self.default
@@ -310,13 +310,21 @@ class RulesOverTime:
             return None
         year_start = datetime(local_date(at).year, 1, 1, tzinfo=SHANGHAI)
         during = self.book.in_force_during(year_start, at)
-        strict = strictest([rules for _, rules in during]) if during else None
-        if strict is None or strict == self.at(at):
+        versions = (year_start.year, *(version for version, _ in during))
+        if len(during) < 2:  # one set of rules all year: nothing was loosened
             return None
-        (current, _), earlier = during[-1], [str(version) for version, _ in during[:-1]]
+        if versions not in self._stricter:  # the same few spans recur for every step of every grant
+            self._stricter[versions] = self._stricter_than_last(year_start.year, during)
+        return self._stricter[versions]
+
+    def _stricter_than_last(self, year: int, during: list[tuple[int, FundRules]]) -> tuple[FundRules, str] | None:
+        strict = strictest([rules for _, rules in during])
+        (current, in_force), earlier = during[-1], [str(version) for version, _ in during[:-1]]
+        if strict == in_force:
+            return None
         where = (
-            f"the rules of {self.book.funding_body} in force when it was recorded (rule book version {current}) are "
-            f"laxer than those in force earlier in {year_start.year} "
+            f"the rules of {self.book.funding_body if self.book else ''} in force when it was recorded (rule book "
+            f"version {current}) are laxer than those in force earlier in {year} "
             f"(version{'s' if len(earlier) > 1 else ''} {', '.join(earlier)})"
         )
         return strict, where
@@ -329,6 +337,7 @@ class GrantReplay:
         self._ledger, self._grant_no, self._register = ledger, grant_no, register
         self._rules = rules
         self._grant: Grant | None = None
+        self._current: GrantState | None = None  # the grant's state after the last event (read once per event)
         self._deadlines = DeadlineWatch(grant_no, lambda at: rules.at(at).deadlines)
         # Publicity's last day as the rules extend it for an objection, where the record says an earlier one.
         self._extended_to: date | None = None
@@ -355,8 +364,9 @@ class GrantReplay:
         elif name == "ObjectionRaised" and before is not None:
             rightful = _rightful_extension(before, self._grant_no, recorded, in_force)
             self._extended_to = rightful if rightful > recorded.extends_to else None
-        if self._grant is not None:
-            findings.extend(self._deadlines.after(self._grant.state, version, at))
+        self._current = self._grant.state if self._grant is not None else None
+        if self._current is not None:
+            findings.extend(self._deadlines.after(self._current, version, at))
         return findings
 
     def _judge_loosened(self, before: GrantState, recorded: Any) -> list[Finding]:  # noqa: ANN401 - any step
@@ -378,16 +388,16 @@ class GrantReplay:
 
     def at_end(self, as_of: datetime | None) -> list[Finding]:
         """The deadlines passed by `as_of` (default: the grant's last event) with their obligation still open."""
-        if self._grant is None:
+        if self._grant is None or self._current is None:
             return []
-        return self._deadlines.at_end(self._grant.state, self._grant.version, as_of or self._grant.modified_on)
+        return self._deadlines.at_end(self._current, self._grant.version, as_of or self._grant.modified_on)
 
     def _state(self) -> GrantState | None:
         """The grant's state as the rules see it: with publicity extended as they extend it."""
-        if self._grant is None:
-            return None
-        state = self._grant.state
-        return state if self._extended_to is None else replace(state, publicity_ends_on=self._extended_to)
+        state = self._current
+        if state is None or self._extended_to is None:
+            return state
+        return replace(state, publicity_ends_on=self._extended_to)
 
 
 def _judge_actor(register: StaffRegister, grant: Grant | None, grant_no: str, recorded: Any) -> list[Finding]:  # noqa: ANN401

@@ -107,6 +107,8 @@ def summary(report: VerifyReport, grant_no: str | None, against: Path | None) ->
 def check(settings: Settings, grant_no: str | None, fiscal_year: int | None, output: str) -> None:
     """Replay the ledger and judge every step by the rules again; exit 1 if any finding is a violation."""
     with refusals_fail(), open_ledger(settings.ledger_url) as ledger:
+        if grant_no:
+            ledger.state(grant_no)  # a mistyped number is refused, not reported as complying
         rules = load_rules(settings.rules_file).fund_rules
         findings = check_ledger(ledger, [grant_no] if grant_no else None, fiscal_year, rules)
     if output == "json":

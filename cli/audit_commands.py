@@ -34,7 +34,8 @@ from ledger.checkpoints import (
     load_signing_key,
     parse_export,
 )
-from ledger.history_import import parse_history
+from ledger.history_import import DECISION_RECORDED, holds_personal_data, parse_history
+from ledger.personal_data import load_master_key
 from ledger.projections import GrantProjection, version_index
 from ledger.read_models import opened_read_models
 from worker import connect
@@ -106,6 +107,8 @@ def summary(report: VerifyReport, grant_no: str | None, against: Path | None) ->
 def check(settings: Settings, grant_no: str | None, fiscal_year: int | None, output: str) -> None:
     """Replay the ledger and judge every step by the rules again; exit 1 if any finding is a violation."""
     with refusals_fail(), open_ledger(settings.ledger_url) as ledger:
+        if grant_no:
+            ledger.state(grant_no)  # a mistyped number is refused, not reported as complying
         rules = load_rules(settings.rules_file).fund_rules
         findings = check_ledger(ledger, [grant_no] if grant_no else None, fiscal_year, rules)
     if output == "json":
@@ -256,13 +259,27 @@ def reconcile_command(settings: Settings, fiscal_year: int | None, output: str) 
 @click.argument("history_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_obj
 def import_history(settings: Settings, history_file: Path) -> None:
-    """Import grant histories made elsewhere (JSON lines; see ledger/history_import.py), for audit only."""
-    with refusals_fail(), open_ledger(settings.ledger_url) as ledger:
-        events = parse_history(history_file.read_text(encoding="utf-8").splitlines(), str(history_file))
+    """Import grant histories, minutes and beneficiary lists made elsewhere (JSON lines), for audit only.
+
+    The fields of each line are listed in the README and in ledger/history_import.py.
+    """
+    try:
+        text = history_file.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        fail(
+            f"{history_file}: not UTF-8 text (byte {error.start}: {error.reason}). "
+            "Fix: save it as UTF-8; nothing was imported"
+        )
+    with refusals_fail():
+        events = parse_history(text.splitlines(), str(history_file))
+        # Beneficiary lists are sealed per person, so only a file that holds one needs the master key.
+        master_key = load_master_key(settings.master_key_file) if holds_personal_data(events) else None
+    with refusals_fail(), open_ledger(settings.ledger_url, master_key=master_key) as ledger:
         imported = ledger.import_history(events)
+    decisions = sum(event.name == DECISION_RECORDED for event in events)
     click.echo(
-        f"imported {len(imported)} grant(s), {len(events)} event(s), from {history_file}, unchecked; "
-        "judge them with `grants audit check`"
+        f"imported {len(imported)} grant(s) and {decisions} decision(s), {len(events)} event(s), from "
+        f"{history_file}, unchecked; judge them with `grants audit check`"
     )
 
 

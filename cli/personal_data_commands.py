@@ -155,23 +155,22 @@ def beneficiaries_from_csv(grant_no: str, source: str, text: str, vault: Persona
 
     Shared by `grants beneficiaries register` and the console's upload.
     """
-    reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
-        missing = [column for column in COLUMNS if column not in (reader.fieldnames or [])]
-        if missing:
-            msg = (
-                f"grant {grant_no}: {source}: missing column(s) {', '.join(missing)}; the header must be "
-                f"{','.join(COLUMNS)}. Fix: correct the header; nothing was registered"
-            )
-            raise InvalidInputError(msg)
-        rows = [ListRow(line, row) for line, row in enumerate(reader, start=2)]
+        header, *rows = _csv_rows(text) or [ListRow(1, {})]
     except csv.Error as error:
         msg = f"grant {grant_no}: {source}: unreadable CSV ({error}). Fix: save it as CSV; nothing was registered"
         raise InvalidInputError(msg) from None
+    missing = [column for column in COLUMNS if column not in header.values.values()]
+    if missing:
+        msg = (
+            f"grant {grant_no}: {source}: missing column(s) {', '.join(missing)}; the header must be "
+            f"{','.join(COLUMNS)}. Fix: correct the header; nothing was registered"
+        )
+        raise InvalidInputError(msg)
     people, problems = [], []
     lines: dict[UUID, int] = {}  # the line each person was first listed on
     for row in rows:
-        values = {key: (value or "").strip() for key, value in row.values.items() if key}
+        values = {column: row.values.get(index, "").strip() for index, column in header.values.items()}
         try:
             id_number = values["id_number"].upper()
             person_id = vault.person_id(id_number)
@@ -203,3 +202,21 @@ def beneficiaries_from_csv(grant_no: str, source: str, text: str, vault: Persona
         msg = f"grant {grant_no}: {source} has no rows. Fix: add one row per person below the header"
         raise InvalidInputError(msg)
     return tuple(people)
+
+
+def _csv_rows(text: str) -> list[ListRow]:
+    """The file's non-blank rows (the header first), each with the line it starts on and its values by position.
+
+    The line is counted by the reader (`line_num`), not by rows: a blank line, or a quoted value running over
+    two lines, would otherwise shift every line number after it.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[ListRow] = []
+    while True:
+        starts_on = reader.line_num + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            return rows
+        if values:  # a blank line is no row
+            rows.append(ListRow(starts_on, {str(index): value for index, value in enumerate(values)}))

@@ -9,7 +9,7 @@ that record all of it. A decision recorded here is checked against R5 before any
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from fractions import Fraction
 from typing import Any
@@ -164,6 +164,21 @@ class CollectiveDecision(Aggregate):
             actor=decision.actor,
         )
 
+    @classmethod
+    def imported(cls, at: datetime, actor: str, command_id: str, **minutes: Any) -> CollectiveDecision:  # noqa: ANN401
+        """Minutes from a history made elsewhere, recorded as and when they were: R5 is not checked here.
+
+        `grants audit check` judges them on replay, at every step that names them, like any other decision.
+        """
+        decision: CollectiveDecision = cls._create(
+            cls.DecisionRecorded,  # type: ignore[attr-defined]  # made by @event
+            timestamp=at,
+            actor=actor,
+            command_id=command_id,
+            **minutes,
+        )
+        return decision
+
     @event("DecisionRecorded")
     def __init__(
         self,
@@ -176,10 +191,12 @@ class CollectiveDecision(Aggregate):
         recused: list[str],
         items: list[DecisionItem],
         actor: str,
+        command_id: str = "",  # "import:N" for minutes imported from a history made elsewhere (none before)
     ) -> None:
         self.body, self.minutes_ref, self.held_on = body, minutes_ref, held_on
         self.chair, self.members, self.actor = chair, members, actor
         self.present, self.recused, self.items = present, recused, items
+        self.command_id = command_id
 
     def as_minutes(self) -> RecordDecision:
         """The minutes as recorded (a meeting: nothing else is recorded), to be judged again by R5."""

@@ -145,6 +145,44 @@ class BeneficiaryList(Aggregate):
         self.pay_by: date | None = None
         self.paid: set[UUID] = set()
 
+    @classmethod
+    def imported(cls, grant_no: str, at: datetime) -> BeneficiaryList:
+        """A grant's list from a history made elsewhere, opened as and when it was: audit-only, nothing checked."""
+        names: BeneficiaryList = cls._create(
+            cls.BeneficiaryListOpened,  # type: ignore[attr-defined]  # made by @event
+            timestamp=at,
+            grant_no=grant_no,
+        )
+        return names
+
+    def import_registration(
+        self, beneficiaries: list[Beneficiary], pay_by: date | None, actor: str, command_id: str, at: datetime
+    ) -> None:
+        """People registered elsewhere, as they were: R7 judges the payments against them on replay."""
+        self.trigger_event(
+            self.BeneficiariesRegistered,  # type: ignore[attr-defined]  # made by @event
+            timestamp=at,
+            beneficiaries=beneficiaries,
+            pay_by=pay_by,
+            actor=actor,
+            command_id=command_id,
+        )
+
+    def import_payment(
+        self, person_id: UUID, amount: Money, paid_on: date, channel: str, actor: str, command_id: str, at: datetime
+    ) -> None:
+        """A payment made elsewhere, as it was, whether or not R7 allowed it (`grants audit check` tells)."""
+        self.trigger_event(
+            self.BeneficiaryPaid,  # type: ignore[attr-defined]  # made by @event
+            timestamp=at,
+            person_id=person_id,
+            amount=amount,
+            paid_on=paid_on,
+            channel=channel,
+            actor=actor,
+            command_id=command_id,
+        )
+
     def register(self, command: RegisterBeneficiaries) -> None:
         if command.command_id and command.command_id in self.command_ids:
             return  # a retried registration: recorded already
@@ -246,9 +284,24 @@ class Person(Aggregate):
         self.grants = [grant_no]
         self.erased = False
 
+    @classmethod
+    def imported(cls, person_id: UUID, grant_no: str, at: datetime) -> Person:
+        """A person first listed in a history made elsewhere, as and when they were."""
+        person: Person = cls._create(
+            cls.PersonRecorded,  # type: ignore[attr-defined]  # made by @event
+            timestamp=at,
+            person_id=person_id,
+            grant_no=grant_no,
+        )
+        return person
+
     @event("PersonAddedToList")
     def add_to(self, grant_no: str) -> None:
         self.grants.append(grant_no)
+
+    def import_listing(self, grant_no: str, at: datetime) -> None:
+        """The person listed on another grant in a history made elsewhere, then."""
+        self.trigger_event(self.PersonAddedToList, timestamp=at, grant_no=grant_no)  # type: ignore[attr-defined]
 
     def erase(self, reason: str, actor: str, at: datetime, retention: timedelta) -> None:
         """Record the erasure, unless the retention period that began with the last listing is still running."""

@@ -6,13 +6,13 @@ import random
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.domain import Aggregate, DomainEventProtocol
 from eventsourcing.persistence import JSONTranscoder, RecordConflictError
 from eventsourcing.utils import get_topic
 
@@ -37,7 +37,12 @@ from domain.staff import Appointment, AppointStaff, RevokeRole, StaffMember, che
 from domain.stages import Stage
 from domain.state import GrantState
 from ledger.checkpoints import Checkpoint, CheckpointFileError, CheckpointSigner
-from ledger.history_import import ImportedEvent
+from ledger.history_import import (
+    BENEFICIARY_PAID,
+    DECISION_RECORDED,
+    PERSONAL_DATA_EVENTS,
+    ImportedEvent,
+)
 from ledger.merkle import MerkleLog
 from ledger.personal_data import (
     BeneficiaryAsDict,
@@ -245,17 +250,34 @@ class GrantLedger(Application[UUID]):
         return [self.repository.get(cast("UUID", notification.originator_id)) for notification in opened]
 
     def import_history(self, events: list[ImportedEvent]) -> list[str]:
-        """Add grants whose histories were made elsewhere, as they happened, for audit; all of them or none."""
-        grants: dict[str, Grant] = {}
+        """Add grants (with their beneficiary lists) and decisions whose histories were made elsewhere, as they
+        happened, for audit; all of them or none. Return the grant numbers imported.
+
+        No rule is checked (`grants audit check` judges them afterwards); personal data is sealed as a
+        registration seals it. The events are stored in the order of the file.
+        """
+        batch = _ImportBatch()
         for imported in events:
-            grant = grants.get(imported.grant_no)
-            if grant is None:
-                grant = grants[imported.grant_no] = self._imported_grant(imported)
+            if imported.name == DECISION_RECORDED:
+                touched: list[Aggregate] = [self._imported_decision(imported, batch)]
+            elif imported.name in PERSONAL_DATA_EVENTS:
+                touched = self._imported_list_event(imported, batch)
             else:
-                fields = {**imported.fields, "actor": imported.actor, "command_id": imported.command_id}
-                grant.import_event(imported.name, imported.at, fields)
-        self.save(*grants.values())
-        return list(grants)
+                touched = [self._imported_grant_event(imported, batch)]
+            batch.recorded.extend(event for aggregate in touched for event in aggregate.collect_events())
+        if batch.people:
+            self.vault.provide_keys(batch.people)  # every key stored before anything is sealed with it
+        self.save(*batch.recorded)
+        return list(batch.grants)
+
+    def _imported_grant_event(self, imported: ImportedEvent, batch: _ImportBatch) -> Grant:
+        grant = batch.grants.get(imported.grant_no)
+        if grant is None:
+            grant = batch.grants[imported.grant_no] = self._imported_grant(imported)
+        else:
+            fields = {**imported.fields, "actor": imported.actor, "command_id": imported.command_id}
+            grant.import_event(imported.name, imported.at, fields)
+        return grant
 
     def _imported_grant(self, first: ImportedEvent) -> Grant:
         if first.name != "ApplicationSubmitted":
@@ -270,6 +292,61 @@ class GrantLedger(Application[UUID]):
             return Grant.imported(application, first.at)
         msg = f"grant {first.grant_no}: already in the ledger; a history is imported once. Fix: leave it out"
         raise GrantError(msg)
+
+    def _imported_decision(self, imported: ImportedEvent, batch: _ImportBatch) -> CollectiveDecision:
+        body, minutes_ref = imported.fields["body"], imported.fields["minutes_ref"]
+        subject = f"decision {minutes_ref}: line {imported.line}: minutes {minutes_ref} of {body}"
+        earlier = batch.decisions.get(decision_id(body, minutes_ref))
+        if earlier is not None:
+            msg = f"{subject} are already on line {earlier}. Fix: leave one of them out"
+            raise InvalidInputError(msg)
+        try:
+            self.repository.get(decision_id(body, minutes_ref))
+        except AggregateNotFoundError:
+            batch.decisions[decision_id(body, minutes_ref)] = imported.line
+            return CollectiveDecision.imported(imported.at, imported.actor, imported.command_id, **imported.fields)
+        msg = f"{subject} are already in the ledger; minutes are recorded once. Fix: leave the line out"
+        raise GrantError(msg)
+
+    def _imported_list_event(self, imported: ImportedEvent, batch: _ImportBatch) -> list[Aggregate]:
+        """A line of a grant's beneficiary list: people registered (sealed, each a `Person`), or one of them paid."""
+        grant_no, fields = imported.grant_no, imported.fields
+        if grant_no not in batch.grants:
+            msg = (
+                f"grant {grant_no}: line {imported.line}: a beneficiary list is imported with its grant. "
+                "Fix: put the grant's history (from its ApplicationSubmitted) before its list in the file"
+            )
+            raise InvalidInputError(msg)
+        names = batch.lists.get(grant_no)
+        if names is None:
+            names = batch.lists[grant_no] = BeneficiaryList.imported(grant_no, imported.at)
+        if imported.name == BENEFICIARY_PAID:
+            person_id = self.vault.person_id(fields["id_number"])
+            paid = (fields["amount"], fields["paid_on"], fields["channel"])
+            names.import_payment(person_id, *paid, imported.actor, imported.command_id, imported.at)
+            return [names]
+        listed = [
+            Beneficiary(
+                person_id=person_id, personal=person.personal(person_id), township=person.township, amount=person.amount
+            )
+            for person in fields["beneficiaries"]
+            for person_id in [self.vault.person_id(person.id_number)]
+        ]
+        names.import_registration(listed, fields["pay_by"], imported.actor, imported.command_id, imported.at)
+        people = [self._imported_person(b.person_id, grant_no, imported.at, batch) for b in listed]
+        return [names, *people]
+
+    def _imported_person(self, person_id: UUID, grant_no: str, at: datetime, batch: _ImportBatch) -> Person:
+        person = batch.people.get(person_id)
+        if person is None:
+            try:
+                person = self.repository.get(person_id)
+            except AggregateNotFoundError:
+                person = batch.people[person_id] = Person.imported(person_id, grant_no, at)
+                return person
+            batch.people[person_id] = person
+        person.import_listing(grant_no, at)
+        return person
 
     def named_decision(self, command: GrantCommand) -> CollectiveDecision | None:
         """The collective decision a step names (`BODY:MINUTES`), loaded so that the rules can check it."""
@@ -443,6 +520,17 @@ class GrantLedger(Application[UUID]):
     def _grant_by_id(self, aggregate_id: UUID, version: int | None = None) -> Grant:
         grant: Grant = self.repository.get(aggregate_id, version=version)
         return grant
+
+
+@dataclass
+class _ImportBatch:
+    """What one import has built so far, to be saved together (in the file's order) or not at all."""
+
+    grants: dict[str, Grant] = field(default_factory=dict)
+    lists: dict[str, BeneficiaryList] = field(default_factory=dict)
+    people: dict[UUID, Person] = field(default_factory=dict)
+    decisions: dict[UUID, int] = field(default_factory=dict)  # the line each decision was imported from
+    recorded: list[DomainEventProtocol[UUID]] = field(default_factory=list)
 
 
 def _recorded(event: DomainEventProtocol[UUID]) -> RecordedEvent:

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
+import secrets
+from collections.abc import Iterator
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 
 from audit.check import Finding, check_ledger
 from domain.clock import SHANGHAI
 from domain.decisions import DecisionKind
-from domain.errors import GrantError
+from domain.errors import GrantError, InvalidInputError
+from domain.personal import Person, beneficiary_list_id
 from domain.values import Money
-from ledger.application import GrantLedger
+from ledger.application import GrantLedger, open_ledger
 from ledger.history_import import HistoryFileError, parse_history
+from ledger.personal_data import MasterKeyError
 from tests.builders import decision_item, minutes
 
 APPLICATION = {
@@ -303,3 +308,224 @@ def test_the_fix_of_an_undecided_large_payment_names_the_decision_it_needs(ledge
         "HN-2019-ZX-0007, at least 300,000.00 yuan, taken before 2019-07-15) with `grants decision record`, and "
         "name it with --decision BODY:MINUTES"
     )
+
+
+# Collective decisions (R3, R5) and beneficiary lists (R7) in imported histories.
+
+MINUTES = "湘计生协党组纪要〔2019〕5号"
+DECISION_REF = f"党组会:{MINUTES}"
+BOARD = ["王强", "李明", "张华", "赵丽", "陈刚"]  # 王强 chairs
+
+
+def minutes_line(
+    held_on: str = "2019-07-01",
+    present: tuple[str, ...] = ("王强", "李明", "张华", "赵丽"),
+    recused: tuple[str, ...] = (),
+    voters: tuple[str, ...] = ("李明", "张华", "赵丽", "王强"),  # in the order stated: the chair last
+) -> str:
+    """The 党组会's minutes deciding a payment of up to 300,000 yuan for the grant, recorded the day they were held."""
+    item = {
+        "kind": "large_fund_use",
+        "grant_no": "HN-2019-ZX-0007",
+        "amount": "300000",
+        "description": "2019年暖心家园项目资金拨付",
+        "votes": [[voter, "for"] for voter in voters],
+    }
+    fields = {
+        "body": "党组会",
+        "minutes_ref": MINUTES,
+        "held_on": held_on,
+        "chair": "王强",
+        "members": BOARD,
+        "present": list(present),
+        "recused": list(recused),
+        "items": [item],
+    }
+    return json.dumps({"event": "DecisionRecorded", "at": f"{held_on}T16:00+08:00", "actor": "党办", "fields": fields})
+
+
+def paid_on_the_decision(applicant: str = "申报人") -> list[str]:
+    """Minutes, then the grant up to its payment of 300,000 yuan on 2019-07-15 naming them (event #5)."""
+    history = history_with_an_undecided_large_payment()
+    application = json.loads(history[0])
+    history[0] = line("ApplicationSubmitted", application["at"], applicant, **application["fields"])
+    history[-1] = history[-1].replace('"decision_ref": ""', f'"decision_ref": "{DECISION_REF}"')
+    return history
+
+
+def test_an_imported_decision_is_kept_as_its_minutes_say_and_marked_as_imported(ledger: GrantLedger) -> None:
+    ledger.import_history(parse_history([minutes_line(), *paid_on_the_decision()], "2019.jsonl"))
+    decision = ledger.decision("党组会", MINUTES)
+    assert (decision.held_on.isoformat(), decision.present, decision.command_id) == (
+        "2019-07-01",
+        ["王强", "李明", "张华", "赵丽"],
+        "import:1",
+    )
+    assert decision.created_on.isoformat() == "2019-07-01T08:00:00+00:00"
+    assert [item.amount for item in decision.items] == [Money(300_000_00)]
+
+
+def test_a_large_payment_resting_on_valid_minutes_taken_before_it_leaves_no_finding(ledger: GrantLedger) -> None:
+    ledger.import_history(parse_history([minutes_line(), *paid_on_the_decision()], "2019.jsonl"))
+    assert check_ledger(ledger) == []
+
+
+def test_minutes_that_break_r5_are_imported_as_they_are(ledger: GrantLedger) -> None:
+    """No R5 check on import: the minutes are what happened, and `grants audit check` judges them."""
+    without_quorum = minutes_line(present=("王强", "李明"), voters=("李明", "王强"))
+    ledger.import_history(parse_history([without_quorum, *paid_on_the_decision()], "2019.jsonl"))
+    assert ledger.decision("党组会", MINUTES).present == ["王强", "李明"]
+
+
+DECISION_BREACHES = [
+    pytest.param(
+        [minutes_line(recused=("赵丽",), voters=("李明", "张华", "王强")), *paid_on_the_decision()],
+        "R5 valid collective decision", "3 of 5 members present and not recused, below the quorum of 2/3",
+        id="R5 a quorum that counts a recused member",
+    ),
+    pytest.param(
+        [minutes_line(), *paid_on_the_decision(applicant="李明")],
+        "R5 valid collective decision", "李明 voted in decision 湘计生协党组纪要〔2019〕5号 on this grant, though they "
+        "have a conflict",
+        id="R5 the applicant voting",
+    ),
+    pytest.param(
+        [minutes_line(held_on="2019-07-20"), *paid_on_the_decision()],
+        "R3 large-amount fund use", "decision 湘计生协党组纪要〔2019〕5号 does not authorise it (large-fund-use, "
+        "this grant, at least 300,000.00 yuan, taken before 2019-07-15)",
+        id="R3 minutes dated after the payment they authorise",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("history", "rule", "says"), DECISION_BREACHES)
+def test_a_payment_resting_on_imported_minutes_that_do_not_authorise_it_is_a_finding_at_the_payment(
+    ledger: GrantLedger, history: list[str], rule: str, says: str
+) -> None:
+    ledger.import_history(parse_history(history, "2019.jsonl"))
+    [finding] = check_ledger(ledger)
+    assert (finding.grant_no, finding.versions, finding.rule) == ("HN-2019-ZX-0007", (5,), rule)
+    assert says in finding.message
+
+
+def test_minutes_are_imported_once(ledger: GrantLedger) -> None:
+    ledger.import_history(parse_history([minutes_line()], "minutes.jsonl"))
+    before = ledger.count_events()
+    with pytest.raises(GrantError, match=r"minutes .* of 党组会 are already in the ledger"):
+        ledger.import_history(parse_history([minutes_line()], "minutes.jsonl"))
+    assert ledger.count_events() == before
+
+
+def test_the_same_minutes_twice_in_a_file_are_refused_and_nothing_is_imported(ledger: GrantLedger) -> None:
+    with pytest.raises(InvalidInputError, match=r"line 2: minutes .* are already on line 1"):
+        ledger.import_history(parse_history([minutes_line(), minutes_line()], "twice.jsonl"))
+    assert ledger.count_events() == 0
+
+
+ZHANG = {"name": "张三", "id_number": "430102198001011233", "card_account": "6217001234567890123",
+         "category": "计生特殊家庭", "township": "岳麓区莲花镇", "amount": "1200.00"}  # fmt: skip
+LI = {"name": "李四", "id_number": "430102198502022344", "card_account": "6217009876543210987",
+      "category": "独生子女伤残家庭", "township": "岳麓区雨敞坪镇", "amount": "1200.00"}  # fmt: skip
+WANG_NOT_LISTED = "430121199003034563"
+
+
+@pytest.fixture
+def sealing_ledger(ledger_url: str) -> Iterator[GrantLedger]:
+    """A ledger opened with the master key, as importing personal data needs."""
+    with open_ledger(ledger_url, master_key=secrets.token_bytes(32)) as opened:
+        yield opened
+
+
+def registered(pay_by: str | None = "2019-09-30", *people: dict[str, str]) -> str:
+    listed = list(people or (ZHANG, LI))
+    return line("BeneficiariesRegistered", "2019-07-20T09:00+08:00", "项目办", pay_by=pay_by, beneficiaries=listed)
+
+
+def paid_to(
+    id_number: str = ZHANG["id_number"], amount: str = "1200", on: str = "2019-09-01", channel: str = "一卡通"
+) -> str:
+    fields = {"id_number": id_number, "amount": amount, "paid_on": on, "channel": channel}
+    return line("BeneficiaryPaid", f"{on}T10:00+08:00", "出纳", **fields)
+
+
+def test_an_imported_list_is_sealed_per_person_and_nothing_personal_is_stored_in_clear(
+    sealing_ledger: GrantLedger, ledger_url: str
+) -> None:
+    history = [*steps_to_disbursement(), registered(), paid_to()]
+    sealing_ledger.import_history(parse_history(history, "2019.jsonl"))
+    listed = sealing_ledger.beneficiaries("HN-2019-ZX-0007")
+    assert sorted((b.personal.name, b.township, b.amount.yuan()) for b in listed) == [  # type: ignore[union-attr]
+        ("张三", "岳麓区莲花镇", "1,200.00"),
+        ("李四", "岳麓区雨敞坪镇", "1,200.00"),
+    ]
+    assert {b.person_id for b in listed} == {sealing_ledger.vault.person_id(p["id_number"]) for p in (ZHANG, LI)}
+    stored = Path(ledger_url.removeprefix("sqlite:///")).read_bytes()
+    for person in (ZHANG, LI):
+        for key in ("name", "id_number", "card_account", "category"):
+            for spelling in (person[key], json.dumps(person[key])[1:-1]):  # as UTF-8, or JSON-escaped
+                assert spelling.encode() not in stored, f"{key} of a beneficiary is stored in clear"
+    assert check_ledger(sealing_ledger) == []
+
+
+def test_imported_list_events_are_marked_as_imported_and_keep_their_dates(sealing_ledger: GrantLedger) -> None:
+    sealing_ledger.import_history(parse_history([*steps_to_disbursement(), registered(), paid_to()], "2019.jsonl"))
+    events = list(sealing_ledger.repository.event_store.get(beneficiary_list_id("HN-2019-ZX-0007")))
+    assert [(type(e).__name__, getattr(e, "command_id", "")) for e in events] == [
+        ("BeneficiaryListOpened", ""),
+        ("BeneficiariesRegistered", "import:5"),
+        ("BeneficiaryPaid", "import:6"),
+    ]
+    assert events[-1].timestamp.isoformat() == "2019-09-01T02:00:00+00:00"  # type: ignore[attr-defined]
+    person: Person = sealing_ledger.repository.get(sealing_ledger.vault.person_id(ZHANG["id_number"]))
+    assert (person.grants, person.created_on.isoformat()) == (["HN-2019-ZX-0007"], "2019-07-20T01:00:00+00:00")
+
+
+R7_BREACHES = [
+    pytest.param(paid_to(WANG_NOT_LISTED), "is not on the registered list", id="R7 paid someone off the list"),
+    pytest.param(paid_to(amount="1300"), "the payment of 1,300.00 yuan is off the amount standard of 1,200.00 yuan",
+                 id="R7 paid off the amount standard"),
+    pytest.param(paid_to(on="2019-10-08"), "paid on 2019-10-08, after the list's deadline of 2019-09-30",
+                 id="R7 paid after the list's deadline"),
+    pytest.param(paid_to(channel="现金"), "paid through '现金', not the one-card system (一卡通)",
+                 id="R7 paid in cash, not through the one-card system"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("payment", "says"), R7_BREACHES)
+def test_an_imported_payment_to_a_person_off_the_registered_list_is_an_r7_finding(
+    sealing_ledger: GrantLedger, payment: str, says: str
+) -> None:
+    sealing_ledger.import_history(parse_history([*steps_to_disbursement(), registered(), payment], "2019.jsonl"))
+    [finding] = check_ledger(sealing_ledger)
+    assert (finding.grant_no, finding.versions, finding.rule) == ("HN-2019-ZX-0007", (3,), "R7 registered list")
+    assert says in finding.message
+    assert "(beneficiary list event #3)" in finding.message
+
+
+def test_a_payment_imported_for_a_grant_without_a_list_is_an_r7_finding(sealing_ledger: GrantLedger) -> None:
+    sealing_ledger.import_history(parse_history([*steps_to_disbursement(), paid_to()], "2019.jsonl"))
+    assert [(f.rule, f.versions) for f in check_ledger(sealing_ledger)] == [("R7 registered list", (2,))]
+
+
+def test_a_list_needs_the_master_key_and_without_it_nothing_is_imported(ledger: GrantLedger) -> None:
+    with pytest.raises(MasterKeyError, match="opened without the master key"):
+        ledger.import_history(parse_history([*steps_to_disbursement(), registered()], "2019.jsonl"))
+    assert ledger.count_events() == 0
+
+
+def test_a_list_comes_after_its_grant_in_the_file(sealing_ledger: GrantLedger) -> None:
+    with pytest.raises(InvalidInputError, match=r"line 1: a beneficiary list is imported with its grant"):
+        sealing_ledger.import_history(parse_history([registered(), *steps_to_disbursement()], "2019.jsonl"))
+    assert sealing_ledger.count_events() == 0
+
+
+def test_a_bad_person_is_reported_by_line_without_their_id_number_in_clear() -> None:
+    wrong_check_digit = {**LI, "id_number": "430102198502022345"}
+    history = [*steps_to_disbursement(), registered("2019-09-30", ZHANG, wrong_check_digit), paid_to(amount="0")]
+    with pytest.raises(HistoryFileError) as refused:
+        parse_history(history, "2019.jsonl")
+    message = str(refused.value)
+    assert message.startswith("2019.jsonl: 2 bad line(s), nothing imported: line 5: beneficiary 2: ID number ")
+    assert "43*************345 is not a valid resident ID" in message
+    assert "line 6: the payment must be more than zero" in message
+    assert "430102198502022345" not in message

@@ -93,7 +93,8 @@ def current_details(state: GrantState, deadlines: list[ArmedDeadline]) -> str:
     ]
     overdue = state.overdue()
     lines += [
-        f"- **OVERDUE** since {local_time(missed.due_at)}: {missed.kind.obligation} ({missed.kind} deadline)"
+        f"- **OVERDUE** since {local_time(missed.due_at)}: {missed.kind.obligation} ({missed.kind} deadline; "
+        f"{missed.kind.owner} must act)"
         for missed in overdue
     ]
     late = {missed.kind for missed in overdue}

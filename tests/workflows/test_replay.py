@@ -2,6 +2,10 @@
 
 `full`, `rejected` and `overdue` are recorded by the current code (`python -m tests.workflows.record_histories`);
 `v1-before-deadlines-*` were recorded before deadline timers existed and replay through `workflow.patched`.
+`v2-*` were recorded (at commit 0832fdb) before the payment deadline outlived the disbursement stage: a grant half
+paid when publicity started (its payment timer cancelled) and one whose payment deadline was missed before
+publicity. They replay through `PAYMENT_UNTIL_PAID_PATCH`; without it the first fails with a nondeterminism error
+(checked when the patch was written).
 """
 
 from __future__ import annotations
@@ -16,7 +20,15 @@ from workflows.converter import DATA_CONVERTER
 from workflows.grant_lifecycle import DEADLINE_TIMERS_PATCH, GrantLifecycle
 
 HISTORIES = Path(__file__).parent / "histories"
-SHAPES = ("full", "rejected", "overdue", "v1-before-deadlines-full", "v1-before-deadlines-rejected")
+SHAPES = (
+    "full",
+    "rejected",
+    "overdue",
+    "v1-before-deadlines-full",
+    "v1-before-deadlines-rejected",
+    "v2-half-paid-publicity",
+    "v2-overdue-then-publicity",
+)
 
 
 def load(shape: str) -> WorkflowHistory:

@@ -72,6 +72,8 @@ DEADLINE_TIMERS_PATCH = "deadline-timers"
 # Runs started before the payment deadline outlived the disbursement stage stop watching it once publicity
 # starts, as they did; later runs watch it until the money is paid in full (see `_watches`).
 PAYMENT_UNTIL_PAID_PATCH = "payment-deadline-until-paid"
+# Continued runs started before this upsert nothing at their start; later ones upsert every attribute there.
+CARRIED_ATTRIBUTES_PATCH = "carried-run-attributes"
 DEADLINE_ACTOR = "GrantLifecycle (deadline timer)"
 
 C = TypeVar("C", bound=GrantCommand)
@@ -122,6 +124,12 @@ class GrantLifecycle:
             await workflow.wait_condition(self._finished)
             return cast("GrantState", self._state)  # the wait condition guarantees it is set
         self._payment_until_paid = workflow.patched(PAYMENT_UNTIL_PAID_PATCH)
+        if start.carried is not None and workflow.patched(CARRIED_ATTRIBUTES_PATCH):
+            # A continued run starts with the attributes of the run it continues, unless told otherwise: say
+            # them again, so that the new run stands on its own (as its current details do). A run started by
+            # hand from a grant's state, without its deadlines, arms them from now.
+            self._arm_deadlines(start.carried.state)
+            self._show(start.carried.state)
         while not self._finished():
             if workflow.info().is_continue_as_new_suggested():
                 await self._continue_as_new(start)

@@ -83,9 +83,15 @@ def timer_summary(deadline: ArmedDeadline) -> str:
 
 
 def current_details(state: GrantState, deadlines: list[ArmedDeadline]) -> str:
-    """Markdown for the Web UI: where the grant stands, who must act, by when, and since when it is late."""
+    """Markdown for the Web UI: where the grant stands, who must act, by when, and since when it is late.
+
+    It opens with the static summary's line: a run that continued as new has no static summary of its own
+    (the SDK's `continue_as_new` takes none), so this is where the Web UI shows it then.
+    """
     step = state.next_step()
     lines = [
+        static_summary(state.grant_no, state.application),
+        "",
         f"**{state.grant_no}** · stage **{state.stage}** · ledger event #{state.version}",
         "",
         f"- waiting for: {step.what}",

@@ -2,10 +2,11 @@
 
 `full`, `rejected` and `overdue` are recorded by the current code (`python -m tests.workflows.record_histories`);
 `v1-before-deadlines-*` were recorded before deadline timers existed and replay through `workflow.patched`.
-`v2-*` were recorded (at commit 0832fdb) before the payment deadline outlived the disbursement stage: a grant half
-paid when publicity started (its payment timer cancelled) and one whose payment deadline was missed before
-publicity. They replay through `PAYMENT_UNTIL_PAID_PATCH`; without it the first fails with a nondeterminism error
-(checked when the patch was written).
+`v2-*` were recorded (at commit 0832fdb) before the payment deadline outlived the disbursement stage and before a
+continued run upserted its attributes at its start: a grant half paid when publicity started (its payment timer
+cancelled), one whose payment deadline was missed before publicity, and a continued run. Each replays through
+`PAYMENT_UNTIL_PAID_PATCH` / `CARRIED_ATTRIBUTES_PATCH`; without them the first and the last fail with a
+nondeterminism error (checked when the patches were written).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ SHAPES = (
     "v1-before-deadlines-rejected",
     "v2-half-paid-publicity",
     "v2-overdue-then-publicity",
+    "v2-continued",
 )
 
 

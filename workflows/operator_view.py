@@ -18,11 +18,15 @@ from domain.commands import (
     CloseGrant,
     ConcludePublicity,
     GrantCommand,
+    RaiseObjection,
     RecordDisbursement,
     RecordEvaluation,
+    RecordMajorChange,
     RecordMissedDeadline,
     RecordNotice,
+    RecordReturn,
     RejectApplication,
+    ResolveObjection,
     StartPublicity,
     SubmitApplication,
     SubmitFinalReport,
@@ -48,8 +52,11 @@ def static_summary(grant_no: str, details: ApplicationDetails) -> str:
     return f"{grant_no} · {details.program} · {details.recipient} · {details.requested}"
 
 
-def activity_summary(command: GrantCommand) -> str:  # noqa: C901, PLR0911 - one line per command reads best flat
-    """One line naming the ledger step, shown on the activity in the Web UI's event history."""
+def activity_summary(command: GrantCommand) -> str:  # noqa: C901, PLR0911, PLR0912 - one line per command reads best flat
+    """One line naming the ledger step, shown on the activity in the Web UI's event history.
+
+    No free text goes in (an objection's summary may name a person): amounts, dates, document numbers, kinds.
+    """
     match command:
         case SubmitApplication():
             return f"record the application for {command.details.requested}"
@@ -63,6 +70,14 @@ def activity_summary(command: GrantCommand) -> str:  # noqa: C901, PLR0911 - one
             return "record the acknowledgement of the notice"
         case RecordDisbursement():
             return f"record a disbursement of {command.amount} paid on {command.paid_on}"
+        case RecordReturn():
+            return f"record a return (退回) of {command.amount} on {command.returned_on} ({command.document_no})"
+        case RecordMajorChange():
+            return f"record a major change ({command.kind.replace('_', ' ')}) on {command.changed_on}"
+        case RaiseObjection():
+            return f"record an objection raised on {command.raised_on}"
+        case ResolveObjection():
+            return f"record the resolution of objection #{command.objection_no} on {command.resolved_on}"
         case StartPublicity():
             return f"record publicity from {command.starts_on} to {command.ends_on}"
         case ConcludePublicity():

@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# KEEP=1 leaves the stack up; KEEP=0 (or no KEEP) stops it.
 demo: setup
-	$(BIN)/grants demo $(if $(KEEP),--keep)
+	$(BIN)/grants demo $(if $(filter-out 0,$(KEEP)),--keep)
 
 test: setup lint chromium
 	$(BIN)/pytest

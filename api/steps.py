@@ -30,6 +30,7 @@ from domain.commands import (
     SubmitApplication,
     SubmitFinalReport,
 )
+from domain.deadlines import PAYMENT_STAGES
 from domain.errors import InvalidInputError
 from domain.stages import Stage
 from domain.values import Money, Points
@@ -301,7 +302,7 @@ STEPS: dict[str, Step] = {
         Step("reject", RejectInput, RejectApplication, frozenset({Stage.APPLICATION})),
         Step("notice", NoticeInput, RecordNotice, frozenset({Stage.APPROPRIATION})),
         Step("acknowledge", AcknowledgeInput, AcknowledgeNotice, frozenset({Stage.APPROPRIATION})),
-        Step("disburse", DisburseInput, RecordDisbursement, frozenset({Stage.DISBURSEMENT})),
+        Step("disburse", DisburseInput, RecordDisbursement, frozenset(PAYMENT_STAGES)),  # late money too (R9)
         Step("publicize", PublicizeInput, StartPublicity, frozenset({Stage.DISBURSEMENT})),
         Step("object", ObjectionInput, RaiseObjection, frozenset({Stage.PUBLICITY})),
         Step("resolve-objection", ResolveObjectionInput, ResolveObjection, frozenset({Stage.PUBLICITY})),

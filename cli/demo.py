@@ -11,6 +11,8 @@ Every run starts from a fresh ledger and Temporal database under `<data dir>/dem
 from __future__ import annotations
 
 import asyncio
+import os
+import shlex
 import shutil
 from dataclasses import dataclass, replace
 from datetime import date
@@ -26,7 +28,7 @@ from cli.gateway import GrantGateway
 from cli.render import grants_table, history_table
 from cli.rules_file import RulesInForce, load_rules
 from cli.serve_commands import CONSOLE_URL
-from cli.settings import Settings
+from cli.settings import Settings, read_configuration
 from cli.stack import start_detached, stop_detached
 from domain.commands import (
     AcknowledgeNotice,
@@ -317,10 +319,44 @@ def run_demo(settings: Settings, *, keep: bool) -> None:
         _print_results(settings)
     finally:
         if keep:
-            click.echo("the stack is still running; stop it with `make down` (or `grants down`)")
+            pinned = {setting.variable.name for setting in read_configuration().settings if setting.source != "default"}
+            click.echo(kept_stack_hint(settings, pinned))
         else:
             stop_detached(settings)
             click.echo("local stack stopped (run `make demo KEEP=1` to keep it up and browse the Web UI)")
+
+
+def kept_stack_hint(demo: Settings, pinned: set[str]) -> str:
+    """How to point `grants status`, `history` and the rest at the stack `make demo KEEP=1` leaves running.
+
+    The demo keeps its own ledger (under `<data dir>/demo/`, never the default one), so the other commands read
+    it only once told: the data directory, plus whatever the environment or the configuration file (`pinned`)
+    sets apart from it, and the rules the demo ran under.
+    """
+    exports = {"GRANTS_DATA_DIR": _shown(demo.data_dir)}
+    apart = {
+        "GRANTS_LEDGER_URL": demo.ledger_url,
+        "GRANTS_SIGNING_KEY_FILE": _shown(demo.signing_key_file),
+        "GRANTS_MASTER_KEY_FILE": _shown(demo.master_key_file),
+    }
+    exports |= {name: value for name, value in apart.items() if name in pinned}
+    if demo.rules_file is not None:
+        exports["GRANTS_RULES_FILE"] = _shown(demo.rules_file)
+    line = " ".join(f"{name}={shlex.quote(value)}" for name, value in exports.items())
+    return "\n".join(
+        [
+            f"the stack is still running, on the demo's own ledger in {_shown(demo.data_dir)}/. For `grants status`,",
+            "`grants history` and the other commands to use it, run this in your shell first:",
+            f"  export {line}",
+            f"e.g. `grants history {grant_no(0)}`; stop the stack with `make down` (or `grants down`)",
+        ]
+    )
+
+
+def _shown(path: Path) -> str:
+    """`path` relative to the current directory when it lies under it (as the user typed the data directory)."""
+    relative = os.path.relpath(path)
+    return relative if not relative.startswith("..") else str(path)
 
 
 async def _play_on(settings: Settings, rules: RulesInForce) -> None:

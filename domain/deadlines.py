@@ -17,6 +17,11 @@ from domain.stages import Stage
 DAY_SECONDS = 24 * 60 * 60
 
 
+# From the acknowledgement of the notice until closing, whatever the stage: the money must be paid "on time and in
+# full" (DESIGN.md, R9), so starting publicity (which one tranche allows) does not end the obligation.
+PAYMENT_STAGES = (Stage.DISBURSEMENT, Stage.PUBLICITY, Stage.FINAL_REPORT, Stage.AUDIT)
+
+
 class DeadlineKind(StrEnum):
     PAYMENT = "payment"  # pay the appropriated money out in full after acknowledging the notice (R9)
     PUBLICITY = "publicity"  # conclude publicity once its posted period is over (R8)
@@ -29,6 +34,15 @@ class DeadlineKind(StrEnum):
             DeadlineKind.PAYMENT: "payment in full of the appropriated amount",
             DeadlineKind.PUBLICITY: "the conclusion of publicity",
             DeadlineKind.FINAL_REPORT: "the final report",
+        }[self]
+
+    @property
+    def owner(self) -> str:
+        """Who must act to meet the obligation, as `GrantState.next_step` names them."""
+        return {
+            DeadlineKind.PAYMENT: "recipient's finance office",
+            DeadlineKind.PUBLICITY: "officer",
+            DeadlineKind.FINAL_REPORT: "recipient",
         }[self]
 
 
@@ -61,10 +75,14 @@ def end_of_day(day: date) -> datetime:
 
 
 def is_open(stage: Stage, *, fully_paid: bool, kind: DeadlineKind) -> bool:
-    """Whether the obligation behind `kind` is still to be met at `stage` (stages only move forward)."""
+    """Whether the obligation behind `kind` is still to be met at `stage` (stages only move forward).
+
+    `fully_paid` counts the money paid out, gross: a later return (退回, a surplus paid back) does not make the
+    payment owed again.
+    """
     match kind:
         case DeadlineKind.PAYMENT:
-            return stage is Stage.DISBURSEMENT and not fully_paid
+            return stage in PAYMENT_STAGES and not fully_paid
         case DeadlineKind.PUBLICITY:
             return stage is Stage.PUBLICITY
         case DeadlineKind.FINAL_REPORT:

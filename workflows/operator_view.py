@@ -18,11 +18,15 @@ from domain.commands import (
     CloseGrant,
     ConcludePublicity,
     GrantCommand,
+    RaiseObjection,
     RecordDisbursement,
     RecordEvaluation,
+    RecordMajorChange,
     RecordMissedDeadline,
     RecordNotice,
+    RecordReturn,
     RejectApplication,
+    ResolveObjection,
     StartPublicity,
     SubmitApplication,
     SubmitFinalReport,
@@ -48,8 +52,11 @@ def static_summary(grant_no: str, details: ApplicationDetails) -> str:
     return f"{grant_no} · {details.program} · {details.recipient} · {details.requested}"
 
 
-def activity_summary(command: GrantCommand) -> str:  # noqa: C901, PLR0911 - one line per command reads best flat
-    """One line naming the ledger step, shown on the activity in the Web UI's event history."""
+def activity_summary(command: GrantCommand) -> str:  # noqa: C901, PLR0911, PLR0912 - one line per command reads best flat
+    """One line naming the ledger step, shown on the activity in the Web UI's event history.
+
+    No free text goes in (an objection's summary may name a person): amounts, dates, document numbers, kinds.
+    """
     match command:
         case SubmitApplication():
             return f"record the application for {command.details.requested}"
@@ -63,6 +70,14 @@ def activity_summary(command: GrantCommand) -> str:  # noqa: C901, PLR0911 - one
             return "record the acknowledgement of the notice"
         case RecordDisbursement():
             return f"record a disbursement of {command.amount} paid on {command.paid_on}"
+        case RecordReturn():
+            return f"record a return (退回) of {command.amount} on {command.returned_on} ({command.document_no})"
+        case RecordMajorChange():
+            return f"record a major change ({command.kind.replace('_', ' ')}) on {command.changed_on}"
+        case RaiseObjection():
+            return f"record an objection raised on {command.raised_on}"
+        case ResolveObjection():
+            return f"record the resolution of objection #{command.objection_no} on {command.resolved_on}"
         case StartPublicity():
             return f"record publicity from {command.starts_on} to {command.ends_on}"
         case ConcludePublicity():
@@ -83,9 +98,15 @@ def timer_summary(deadline: ArmedDeadline) -> str:
 
 
 def current_details(state: GrantState, deadlines: list[ArmedDeadline]) -> str:
-    """Markdown for the Web UI: where the grant stands, who must act, by when, and since when it is late."""
+    """Markdown for the Web UI: where the grant stands, who must act, by when, and since when it is late.
+
+    It opens with the static summary's line: a run that continued as new has no static summary of its own
+    (the SDK's `continue_as_new` takes none), so this is where the Web UI shows it then.
+    """
     step = state.next_step()
     lines = [
+        static_summary(state.grant_no, state.application),
+        "",
         f"**{state.grant_no}** · stage **{state.stage}** · ledger event #{state.version}",
         "",
         f"- waiting for: {step.what}",
@@ -93,7 +114,8 @@ def current_details(state: GrantState, deadlines: list[ArmedDeadline]) -> str:
     ]
     overdue = state.overdue()
     lines += [
-        f"- **OVERDUE** since {local_time(missed.due_at)}: {missed.kind.obligation} ({missed.kind} deadline)"
+        f"- **OVERDUE** since {local_time(missed.due_at)}: {missed.kind.obligation} ({missed.kind} deadline; "
+        f"{missed.kind.owner} must act)"
         for missed in overdue
     ]
     late = {missed.kind for missed in overdue}

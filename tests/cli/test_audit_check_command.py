@@ -37,7 +37,7 @@ def undecided_large_payment(grant_no: str, year: int) -> list[str]:
         line("ApplicationSubmitted", "03-01", "申报人", grant_no=grant_no, details=details),
         line("ApplicationApproved", "03-20", "审批人", approved="400000", opinion="", decision_ref=""),
         line("NoticeRecorded", "04-01", "财政厅", **notice),
-        line("NoticeAcknowledged", "04-02", "受款方"),
+        line("NoticeAcknowledged", "07-10", "受款方"),  # paid within 30 days: R3 alone
         line("DisbursementRecorded", "07-15", "出纳", **payment),
     ]
 

@@ -76,7 +76,6 @@ class TestVariables:
         """The scans below rest on this: each variable in the code is in the settings table (or the local stack's)."""
         assert variables_read_by_the_code() == {variable.name for variable in VARIABLES} | {
             CONFIG_FILE,
-            "GRANTS_TEMPORAL_CLI",
             "GRANTS_ACCOUNT_PASSWORD",  # an input of `grants accounts add|reset`, not a setting
             "GRANTS_TEST_PAUSE_AFTER_COMMIT",  # the reliability tests' hook, inert unless set
         }

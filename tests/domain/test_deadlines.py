@@ -12,7 +12,22 @@ from domain.deadlines import DeadlineKind, DeadlinePolicy, business_due_at, end_
 from domain.errors import GrantRuleViolation, InvalidInputError, StageOrderViolation
 from domain.grant import Grant
 from domain.stages import Stage
-from tests.builders import AFTER_PERIOD, GRANT_NO, HALF, PERIOD_END, PUBLICITY_ENDS, disburse, event_names, grant_after
+from tests.builders import (
+    AFTER_PERIOD,
+    GRANT_NO,
+    HALF,
+    PERIOD_END,
+    PUBLICITY_ENDS,
+    acknowledge,
+    approve,
+    disburse,
+    event_names,
+    funds_return,
+    grant_after,
+    grant_through,
+    notice,
+    start_publicity,
+)
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 POLICY = DeadlinePolicy()
@@ -31,9 +46,14 @@ def missed(kind: DeadlineKind, command_id: str = "grant-X/deadline") -> RecordMi
         (Stage.APPROPRIATION, False, {DeadlineKind.FINAL_REPORT}),
         (Stage.DISBURSEMENT, False, {DeadlineKind.PAYMENT, DeadlineKind.FINAL_REPORT}),
         (Stage.DISBURSEMENT, True, {DeadlineKind.FINAL_REPORT}),
-        (Stage.PUBLICITY, False, {DeadlineKind.PUBLICITY, DeadlineKind.FINAL_REPORT}),
+        # Publicity may start after one tranche: the rest of the money is still owed, on time and in full.
+        (Stage.PUBLICITY, False, {DeadlineKind.PAYMENT, DeadlineKind.PUBLICITY, DeadlineKind.FINAL_REPORT}),
+        (Stage.PUBLICITY, True, {DeadlineKind.PUBLICITY, DeadlineKind.FINAL_REPORT}),
+        (Stage.FINAL_REPORT, False, {DeadlineKind.PAYMENT, DeadlineKind.FINAL_REPORT}),
         (Stage.FINAL_REPORT, True, {DeadlineKind.FINAL_REPORT}),
+        (Stage.AUDIT, False, {DeadlineKind.PAYMENT}),
         (Stage.AUDIT, True, set()),
+        (Stage.CLOSED, False, set()),
         (Stage.CLOSED, True, set()),
         (Stage.REJECTED, False, set()),
     ],
@@ -90,6 +110,28 @@ def test_paying_in_full_ends_the_overdue_but_keeps_the_missed_deadline_on_record
     grant.execute(disburse(HALF), AFTER_PERIOD)
     assert grant.state.overdue() == []
     assert [m.kind for m in grant.state.missed_deadlines] == [DeadlineKind.PAYMENT]
+
+
+def test_starting_publicity_half_paid_leaves_the_payment_owed_and_paying_the_rest_ends_it() -> None:
+    grant = grant_through([approve(), notice(), acknowledge(), disburse(HALF), start_publicity()])
+    grant.execute(missed(DeadlineKind.PAYMENT), AFTER_PERIOD)
+    assert grant.state.stage is Stage.PUBLICITY
+    assert [m.kind for m in grant.state.overdue()] == [DeadlineKind.PAYMENT]
+    grant.execute(disburse(HALF), AFTER_PERIOD)
+    assert grant.state.overdue() == []
+    assert grant.state.stage is Stage.PUBLICITY, "late money changes no stage"
+
+
+def test_a_return_does_not_make_the_payment_owed_again() -> None:
+    grant = grant_after(5)  # paid in full
+    grant.execute(funds_return(), AFTER_PERIOD)
+    assert not grant.state.deadline_is_open(DeadlineKind.PAYMENT), "a surplus paid back is not money unpaid"
+
+
+def test_each_obligation_names_who_must_act() -> None:
+    assert DeadlineKind.PAYMENT.owner == "recipient's finance office"
+    assert DeadlineKind.PUBLICITY.owner == "officer"
+    assert DeadlineKind.FINAL_REPORT.owner == "recipient"
 
 
 def test_a_deadline_whose_obligation_was_met_is_refused() -> None:

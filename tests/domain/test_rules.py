@@ -61,17 +61,18 @@ ALLOWED: dict[int, set[str]] = {
     2: {"acknowledge"},
     3: {"disburse"},
     4: {"disburse", "start publicity"},
-    5: {"disburse", "start publicity"},  # a third tranche is in order by R1; R2 refuses it (nothing left)
-    6: {"conclude publicity"},
-    7: {"final report"},
-    8: {"evaluate"},
-    9: {"close"},
+    # Once paid out in full a tranche is in order by R1 until closing (late money, R9); R2 refuses it (nothing left).
+    5: {"disburse", "start publicity"},
+    6: {"disburse", "conclude publicity"},
+    7: {"disburse", "final report"},
+    8: {"disburse", "evaluate"},
+    9: {"disburse", "close"},
 }
 IN_ORDER = [
     pytest.param(point, step, id=f"{step} when {MILESTONES[point]}")
     for point, steps in ALLOWED.items()
     for step in sorted(steps)
-    if (point, step) != (5, "disburse")
+    if not (point >= 5 and step == "disburse")  # paid in full from point 5 on: R2 refuses a further tranche
 ]
 OUT_OF_ORDER = [
     pytest.param(point, step, id=f"{step} when {MILESTONES[point]}")
@@ -190,6 +191,16 @@ class TestAmounts:
     def test_a_tranche_after_everything_appropriated_was_paid_is_refused(self) -> None:
         with pytest.raises(AmountViolation, match=re.escape("at most the 0.00 yuan left")):
             rules.check(grant_after(5).state, disburse(Money(1)), AFTER_PERIOD)
+
+    @pytest.mark.parametrize("point", [6, 7, 8, 9], ids=lambda point: MILESTONES[point])
+    def test_a_tranche_after_the_disbursement_stage_is_still_bounded_by_the_appropriation(self, point: int) -> None:
+        with pytest.raises(AmountViolation, match=re.escape("at most the 0.00 yuan left")):
+            rules.check(grant_after(point).state, disburse(Money(1)), AFTER_PERIOD)
+
+    def test_the_rest_of_the_money_can_be_paid_after_publicity_started(self) -> None:
+        """R9: publicity may start after one tranche; the rest is still owed, and paying it late is recorded."""
+        state = grant_through([approve(), notice(), acknowledge(), disburse(HALF), start_publicity()]).state
+        rules.check(state, disburse(HALF), AFTER_PERIOD)
 
     def test_reporting_more_money_used_than_disbursed_is_refused(self) -> None:
         state = grant_through(

@@ -70,13 +70,19 @@ async def test_the_web_ui_lists_the_overdue_grant_and_shows_its_current_details(
 
     with Chromium(tmp_path / "chromium-profile") as browser:
         listed = browser.open(f"{ui}?query={quote(OVERDUE_FILTER)}", until=workflow_id)
-        browser.screenshot(tmp_path / "overdue-list.png")
+        shots = [browser.screenshot(tmp_path / "overdue-list.png")]
         assert workflow_id in listed, "the overdue grant is listed under the filter GrantOverdue = true"
         assert "GrantOverdue = true" in listed, "the filter is applied"
         assert "1 RUNNING" in listed, "and only the overdue grant matches it"
 
         page = browser.open(f"{ui}/{workflow_id}/{run_id}/user-metadata", until="OVERDUE")
-        browser.screenshot(tmp_path / "overdue-grant.png")
+        shots.append(browser.screenshot(tmp_path / "overdue-grant.png"))
         assert "OVERDUE" in page, "the current details say the grant is overdue"
         assert "payment in full of the appropriated amount" in page
         assert "finance office" in page, "who must act"
+        assert f"{GRANT_NO} · 暖心家园 · 长沙市计划生育协会" in page, "the summary line opens the current details"
+
+    for shot in shots:
+        assert shot.is_file(), f"no screenshot at {shot}"
+        assert shot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n"), f"{shot} is not a PNG image"
+        assert shot.stat().st_size > 10_000, f"{shot} is too small to show a page"

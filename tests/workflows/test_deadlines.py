@@ -13,7 +13,7 @@ from cli.operations import find_stuck, now_utc, stuck_text
 from domain.deadlines import DeadlineKind, DeadlinePolicy, end_of_day
 from domain.stages import Stage
 from ledger.application import GrantLedger
-from tests.builders import HALF, disburse
+from tests.builders import HALF, disburse, start_publicity
 from tests.workflows.support import current_details, describe, eventually, gateway_for, new_grant_no, run_until
 from workflows.search_attributes import GRANT_DUE_AT, GRANT_OVERDUE, GRANT_STAGE
 
@@ -67,6 +67,38 @@ async def test_an_unpaid_grant_becomes_overdue_and_paying_in_full_clears_it(
     attributes = (await describe(client, grant_no)).typed_search_attributes
     assert attributes.get(GRANT_STAGE) == "disbursement"
     assert attributes.get(GRANT_DUE_AT) == end_of_day(date(2020, 12, 31)) + timedelta(days=30), "the final report"
+    assert "on time" in await current_details(client, grant_no)
+    assert not [s for s in await find_stuck(client, UI_URL, timedelta(0), now_utc()) if s.grant_no == grant_no]
+    assert missed_events(ledger, grant_no) == ["payment"], "recorded once"
+
+
+async def test_starting_publicity_half_paid_does_not_escape_the_payment_deadline(
+    gateway: GrantGateway, client: Client, ledger: GrantLedger
+) -> None:
+    """Publicity may start after one tranche, but the rest is still owed: on time and in full (R9)."""
+    grant_no = new_grant_no()
+    await run_until(gateway, grant_no, steps=4)  # acknowledged, half paid
+    state = await gateway.record(start_publicity(grant_no=grant_no))
+    assert state.stage is Stage.PUBLICITY
+
+    async def overdue() -> bool:
+        return bool((await describe(client, grant_no)).typed_search_attributes.get(GRANT_OVERDUE))
+
+    await eventually(overdue, what="GrantOverdue = true in publicity")
+    assert missed_events(ledger, grant_no) == ["payment"]
+    assert ledger.state(grant_no).stage is Stage.PUBLICITY
+    details = await current_details(client, grant_no)
+    assert "**OVERDUE** since" in details
+    assert "payment in full of the appropriated amount (payment deadline; recipient's finance office must act)" in (
+        details
+    )
+    (stuck,) = [s for s in await find_stuck(client, UI_URL, timedelta(0), now_utc()) if s.grant_no == grant_no]
+    assert (stuck.stage, stuck.who_must_act) == ("publicity", "recipient's finance office")
+    assert stuck.problem.startswith("overdue: payment in full")
+
+    state = await gateway.record(disburse(HALF, grant_no=grant_no))  # the rest, late
+    assert state.stage is Stage.PUBLICITY
+    assert not await overdue()
     assert "on time" in await current_details(client, grant_no)
     assert not [s for s in await find_stuck(client, UI_URL, timedelta(0), now_utc()) if s.grant_no == grant_no]
     assert missed_events(ledger, grant_no) == ["payment"], "recorded once"

@@ -11,13 +11,69 @@ from cli.gateway import GrantGateway
 from domain.stages import Stage
 from domain.values import Money
 from ledger.application import GrantLedger
-from tests.builders import close, conclude_publicity, disburse, evaluate, final_report, start_publicity
-from tests.workflows.support import new_grant_no, run_until
-from workflows.grant_lifecycle import GrantLifecycle, workflow_id_for
-from workflows.search_attributes import GRANT_REGION, GRANT_STAGE
+from tests.builders import (
+    REQUESTED,
+    close,
+    conclude_publicity,
+    disburse,
+    evaluate,
+    final_report,
+    start_publicity,
+)
+from tests.workflows.support import current_details, eventually, new_grant_no, run_until
+from workflows.grant_lifecycle import CarriedGrant, GrantLifecycle, StartGrantInput, workflow_id_for
+from workflows.search_attributes import (
+    FISCAL_YEAR,
+    GRANT_AMOUNT_FEN,
+    GRANT_DUE_AT,
+    GRANT_OVERDUE,
+    GRANT_PROGRAM,
+    GRANT_REGION,
+    GRANT_STAGE,
+)
 
 TRANCHES = 500
 PER_TRANCHE = Money(1)  # one fen each: the amount does not matter, the count does
+
+
+def summary_line(grant_no: str) -> str:
+    """The static summary's line (grant number · program · recipient · amount) of `tests.builders.submit`."""
+    return f"{grant_no} · 暖心家园 · 长沙市计划生育协会 · {REQUESTED}"
+
+
+async def test_a_continued_run_shows_its_summary_and_upserts_its_search_attributes_at_its_start(
+    gateway: GrantGateway, client: Client
+) -> None:
+    """A run started with carried state, as `continue_as_new` starts one, but given no attributes or summary."""
+    grant_no = new_grant_no()
+    await run_until(gateway, grant_no, steps=4)  # half paid
+    first = client.get_workflow_handle(workflow_id_for(grant_no))
+    task_queue = (await first.describe()).task_queue
+    state = await first.query(GrantLifecycle.status)
+    assert state is not None
+    await first.terminate("replaced by a run that carries its state")
+
+    handle = await client.start_workflow(
+        GrantLifecycle.run,
+        StartGrantInput(grant_no, carried=CarriedGrant(state)),
+        id=workflow_id_for(grant_no),
+        task_queue=task_queue,
+    )
+
+    async def details() -> str:
+        return await current_details(client, grant_no)
+
+    assert (await eventually(details, what="the continued run's current details")).startswith(summary_line(grant_no))
+    attributes = (await handle.describe()).typed_search_attributes
+    assert attributes.get(GRANT_STAGE) == "disbursement"
+    assert attributes.get(GRANT_REGION) == "430100"
+    assert attributes.get(GRANT_PROGRAM) == "暖心家园"
+    assert attributes.get(FISCAL_YEAR) == 2020
+    assert attributes.get(GRANT_AMOUNT_FEN) == REQUESTED.fen
+    assert attributes.get(GRANT_OVERDUE) is False
+    assert attributes.get(GRANT_DUE_AT) is not None, "the final report's deadline"
+    state = await gateway.record(disburse(Money(REQUESTED.fen - state.disbursed.fen), grant_no=grant_no))
+    assert state.disbursed == REQUESTED, "the continued run goes on from the carried state"
 
 
 @pytest.mark.slow
@@ -43,6 +99,8 @@ async def test_a_grant_with_500_disbursements_continues_as_new_and_completes(
     attributes = (await handle.describe()).typed_search_attributes
     assert attributes.get(GRANT_STAGE) == "disbursement", "the search attributes too"
     assert attributes.get(GRANT_REGION) == "430100"
+    details = await current_details(client, grant_no)
+    assert details.startswith(summary_line(grant_no)), "the new run has no static summary: its details say it"
 
     for command in (
         start_publicity(grant_no=grant_no),

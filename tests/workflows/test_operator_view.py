@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+import re
 import time
+import typing
+from datetime import date
 
+from temporalio import workflow
 from temporalio.client import Client, WorkflowExecution
 
 from cli.gateway import GrantGateway
 from cli.operations import inspect_grant
+from domain.commands import GrantCommand, RaiseObjection, RecordMajorChange, ResolveObjection
 from domain.values import Money
-from tests.builders import REQUESTED, approve, submit
+from tests.builders import (
+    GRANT_NO,
+    REQUESTED,
+    acknowledge,
+    approve,
+    close,
+    conclude_publicity,
+    disburse,
+    evaluate,
+    final_report,
+    funds_return,
+    notice,
+    reject,
+    start_publicity,
+    submit,
+)
 from tests.workflows.support import current_details, describe, eventually, new_grant_no
 from workflows import search_attributes
 from workflows.grant_lifecycle import GrantLifecycle, StartGrantInput, workflow_id_for
+from workflows.operator_view import activity_summary
 from workflows.search_attributes import (
     FISCAL_YEAR,
     GRANT_AMOUNT_FEN,
@@ -22,6 +43,50 @@ from workflows.search_attributes import (
     GRANT_REGION,
     GRANT_STAGE,
 )
+
+OFFICER = {"grant_no": GRANT_NO, "actor": "officer"}
+# One example of each command an officer can send; the test below fails when an update takes a new one.
+EXAMPLES: list[GrantCommand] = [
+    submit(),
+    approve(),
+    reject(),
+    notice(),
+    acknowledge(),
+    disburse(),
+    funds_return(),
+    start_publicity(),
+    RaiseObjection(**OFFICER, raised_on=date(2020, 10, 5), summary="对补助对象资格有异议"),
+    ResolveObjection(**OFFICER, objection_no=1, resolved_on=date(2020, 10, 9), resolution="经核实符合条件"),
+    conclude_publicity(),
+    RecordMajorChange(**OFFICER, kind="officer_change", changed_on=date(2020, 8, 1), description="项目负责人调整"),
+    final_report(),
+    evaluate(),
+    close(),
+]
+
+
+def update_command_types() -> set[type]:
+    """The command type each of GrantLifecycle's updates takes (read from the SDK's definition of the class)."""
+    definition = workflow._Definition.must_from_class(GrantLifecycle)  # private, but no public accessor exists
+    return {typing.get_type_hints(update.fn)["command"] for update in definition.updates.values()}
+
+
+def test_every_step_an_update_accepts_has_a_summary_in_domain_words() -> None:
+    """Not the fallback `record <ClassName>`: the Web UI's event history reads as the grant's story."""
+    assert {type(command) for command in EXAMPLES} == update_command_types()
+    for command in EXAMPLES:
+        summary = activity_summary(command)
+        assert not re.fullmatch(r"record [A-Z]\w+", summary), summary
+        assert type(command).__name__ not in summary, summary
+
+
+def test_an_objection_summary_carries_no_free_text() -> None:
+    """An objection's own words may name a person: the history shows its date and number only."""
+    summaries = [activity_summary(c) for c in EXAMPLES if isinstance(c, RaiseObjection | ResolveObjection)]
+    assert summaries == [
+        "record an objection raised on 2020-10-05",
+        "record the resolution of objection #1 on 2020-10-09",
+    ]
 
 
 async def test_a_new_grant_is_searchable_by_region_program_year_and_amount_and_has_a_summary(

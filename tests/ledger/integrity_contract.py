@@ -35,6 +35,12 @@ class RawDatabase(Protocol):
     def originator(self, grant_no: str) -> object:
         """A grant's originator id as this backend stores it."""
 
+    def snapshot(self) -> None:
+        """Keep a copy of the ledger's events and checkpoints as they are now: a backup."""
+
+    def restore(self) -> None:
+        """Put the copy back over the ledger's events and checkpoints, as an owner restoring the backup would."""
+
 
 class LedgerUnderTest:
     """What each backend supplies: the ledger's URL and raw access to its database; and a signing key."""
@@ -217,6 +223,25 @@ class IntegrityContract(LedgerUnderTest):
         assert report.chains == 2
         assert any("log position missing" in p for p in problems), problems
         assert any("log differs from its checkpoint" in p for p in problems), problems
+
+    def test_an_older_copy_of_the_database_restored_is_caught_against_a_later_exported_checkpoint(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase
+    ) -> None:
+        with open_ledger(ledger_url, CheckpointSigner(key)) as ledger:
+            ledger.execute(submit("A"))
+            for command in lifecycle("A"):
+                ledger.execute(command)
+            raw.snapshot()
+            ledger.execute(submit("B"))
+            later = ledger.take_checkpoint("exported")
+        raw.restore()
+        assert self.verify(ledger_url, key).ok, "the backup is consistent with itself"
+        problems = [str(problem) for problem in self.verify(ledger_url, key, against=later).problems]
+        expected = (
+            f"{later.describe()}: log truncated: expected at least {later.tree_size} records, "
+            f"found {later.tree_size - 1} records in the ledger"
+        )
+        assert problems == [expected]
 
     def test_two_checkpoints_of_one_size_with_different_roots_are_reported(
         self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint

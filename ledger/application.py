@@ -45,7 +45,7 @@ from ledger.personal_data import (
     PersonalDataAsSealed,
     PersonalDataVault,
 )
-from ledger.recorders import CheckpointRow, LedgerRecorder
+from ledger.recorders import CheckpointRow, LedgerRecorder, MalformedCheckpoint
 from ledger.schema import ensure_postgres_schema
 from ledger.settings import creates_schema, persistence_env
 from ledger.transcodings import register_domain_transcodings
@@ -104,7 +104,9 @@ class GrantLedger(Application[UUID]):
             msg = "this ledger was opened without a signing key, so it cannot take checkpoints"
             raise CheckpointFileError(msg)
         latest = self.integrity.latest_checkpoint()
-        log = MerkleLog() if latest is None else MerkleLog.from_frontier(latest.tree_size, _split(latest.frontier))
+        if isinstance(latest, MalformedCheckpoint):
+            latest = None  # tampered with: `verify` reports it; this one is computed from the whole log
+        log = _resumed(latest)
         log.extend_leaf_hashes(self.integrity.hashes_after(log.size))
         if latest is not None and log.size == latest.tree_size:
             return _checkpoint(latest)
@@ -122,9 +124,6 @@ class GrantLedger(Application[UUID]):
         )
         self._recorded_since_checkpoint = 0
         return checkpoint
-
-    def checkpoints(self) -> list[Checkpoint]:
-        return [_checkpoint(row) for row in self.integrity.checkpoints()]
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -455,8 +454,17 @@ def _recorded(event: DomainEventProtocol[UUID]) -> RecordedEvent:
     )
 
 
-def _split(frontier: bytes) -> list[bytes]:
-    return [frontier[start : start + HASH_SIZE] for start in range(0, len(frontier), HASH_SIZE)]
+def _resumed(latest: CheckpointRow | None) -> MerkleLog:
+    """The log as of the latest checkpoint, from its frontier: only if the frontier folds to the signed root (the
+    frontier itself is not signed); otherwise from the start."""
+    if latest is None:
+        return MerkleLog()
+    frontier = [latest.frontier[start : start + HASH_SIZE] for start in range(0, len(latest.frontier), HASH_SIZE)]
+    try:
+        log = MerkleLog.from_frontier(latest.tree_size, frontier)
+    except ValueError:
+        return MerkleLog()
+    return log if log.root() == latest.root else MerkleLog()
 
 
 def _checkpoint(row: CheckpointRow) -> Checkpoint:

@@ -27,6 +27,16 @@ from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed
 
 from ledger.integrity import GENESIS, ChainLink, LogRecord, StoredRecord, encoded_topic, hash_of_record, record_prefix
+from ledger.stored_values import (
+    HASH_SIZE,
+    WrongType,
+    as_bytes,
+    wrong_bytes,
+    wrong_hash,
+    wrong_size,
+    wrong_text,
+    wrong_time,
+)
 
 BATCH = 10_000  # rows per round trip when streaming the log: memory stays flat however long the log is
 
@@ -48,6 +58,15 @@ class CheckpointRow:
     signature: bytes
     key_id: str
     reason: str
+
+
+@dataclass(frozen=True)
+class MalformedCheckpoint:
+    """A checkpoint row holding values of the wrong type: its size and root as stored, and what is wrong."""
+
+    tree_size: object
+    root: object
+    wrong: list[WrongType]
 
 
 @dataclass(frozen=True)
@@ -99,8 +118,8 @@ SELECT_LOG_RECORDS = (
     "SELECT {position}, record_hash, originator_id, originator_version, topic, state FROM {events} "
     "WHERE {position} > {p} AND {chained} ORDER BY {position} LIMIT {p}"
 )
-SELECT_RECORDS_OF = (
-    "SELECT {position} AS position, originator_id, originator_version, record_hash, topic, state FROM {events} "
+SELECT_RECORDS_OF = (  # in `LogRecord`'s order
+    "SELECT {position}, record_hash, originator_id, originator_version, topic, state FROM {events} "
     "WHERE originator_id = {p} AND {chained} ORDER BY originator_version"
 )
 TAKE_WRITE_LOCK = "INSERT INTO {checkpoints} SELECT * FROM {checkpoints} WHERE 0"  # SQLite: see _insert_events
@@ -158,7 +177,7 @@ def chain_hashes(
             prefix = record_prefix(originator.bytes)
             previous = GENESIS if version == 1 else previous_hash(originator, version - 1)
         if previous is None:
-            msg = f"record {originator} v{version} cannot be chained: version {version - 1} has no hash"
+            msg = f"record {originator} v{version} cannot be chained: version {version - 1} has no hash of 32 bytes"
             raise ChainBrokenError(msg)
         hashed = hash_of_record(prefix, version, encoded_topic(stored.topic), stored.state, previous)
         latest[originator.int] = (prefix, version, hashed)
@@ -249,7 +268,8 @@ class LedgerRecorder:
                 return known
             self._run(cursor, SELECT_PREVIOUS_HASH, (self._encode_id(originator), version))
             row = cursor.fetchone()
-            return None if row is None or row["record_hash"] is None else bytes(row["record_hash"])
+            stored = None if row is None else row["record_hash"]
+            return stored if isinstance(stored, bytes) and len(stored) == HASH_SIZE else None
 
         hashes, tips = chain_hashes(stored_events, previous_hash)
         self.tips.written(tips)
@@ -295,28 +315,45 @@ class LedgerRecorder:
         return rows
 
     def latest_before(self, originator: str, version: int) -> tuple[int, bytes] | None:
-        """The version and hash of a grant's latest record before `version`: where the verifier resumes a chain."""
+        """The version and hash of a grant's latest record before `version`: where the verifier resumes a chain.
+
+        The hash as bytes whatever was stored (the verifier has reported a stored hash of the wrong type already).
+        """
         with self.datastore.transaction(commit=False) as cursor:
             self._run(cursor, SELECT_LATEST_BEFORE, (self._encode_id(UUID(originator)), version))
             row = cursor.fetchone()
-        return None if row is None else (int(row["originator_version"]), bytes(row["record_hash"]))
+        return None if row is None else (int(row["originator_version"]), as_bytes(row["record_hash"]))
 
     def event_count(self) -> int:
         with self.datastore.transaction(commit=False) as cursor:
             self._run(cursor, SELECT_EVENT_COUNT)
             return int(cursor.fetchone()["count"])
 
-    def records_of(self, originator_id: UUID) -> list[StoredRecord]:
-        """One grant's records with their hashes and places in the log, in version order."""
+    def chain_of(self, originator_id: UUID) -> list[LogRecord]:
+        """One grant's records in version order, as stored (a tampered row may hold values of the wrong type)."""
         with self.datastore.transaction(commit=False) as cursor:
+            self._plain_tuples(cursor)
             self._run(cursor, SELECT_RECORDS_OF, (self._encode_id(originator_id),))
-            return [_record(row) for row in cursor.fetchall()]
+            return self._log_records(cursor.fetchall())
 
-    def unchained_events(self) -> list[tuple[UUID, int]]:
-        """Events with no hash or no place in the log: written behind the ledger's back."""
+    def records_of(self, originator_id: UUID) -> list[StoredRecord]:
+        """One grant's records with their hashes and places in the log, in version order.
+
+        For reading, not judging: a row whose version is not a number is left out, a hash that is not bytes is
+        read as bytes (`verify` reports both).
+        """
+        return [
+            StoredRecord(ChainLink(position, originator_id, version, as_bytes(stored)), topic, as_bytes(state))
+            for position, stored, _, version, topic, state in self.chain_of(originator_id)
+            if type(version) is int
+        ]
+
+    def unchained_events(self) -> list[tuple[object, object]]:
+        """Events with no hash or no place in the log (written behind the ledger's back): their ids and versions,
+        as stored."""
         with self.datastore.transaction(commit=False) as cursor:
             self._run(cursor, SELECT_UNCHAINED_EVENTS)
-            return [(UUID(str(row["originator_id"])), int(row["originator_version"])) for row in cursor.fetchall()]
+            return [(row["originator_id"], row["originator_version"]) for row in cursor.fetchall()]
 
     def insert_checkpoint(self, row: CheckpointRow) -> None:
         """Record a checkpoint, unless another writer already recorded one of this size."""
@@ -333,12 +370,12 @@ class LedgerRecorder:
         with self.datastore.transaction(commit=True) as cursor:
             self._run(cursor, INSERT_CHECKPOINT, params)
 
-    def checkpoints(self) -> list[CheckpointRow]:
+    def checkpoints(self) -> list[CheckpointRow | MalformedCheckpoint]:
         with self.datastore.transaction(commit=False) as cursor:
             self._run(cursor, SELECT_CHECKPOINTS)
             return [self._checkpoint(row) for row in cursor.fetchall()]
 
-    def latest_checkpoint(self) -> CheckpointRow | None:
+    def latest_checkpoint(self) -> CheckpointRow | MalformedCheckpoint | None:
         with self.datastore.transaction(commit=False) as cursor:
             self._run(cursor, SELECT_LATEST_CHECKPOINT)
             row = cursor.fetchone()
@@ -369,39 +406,35 @@ class LedgerRecorder:
     def _encode_time(self, instant: datetime) -> object:
         return instant
 
-    def _checkpoint(self, row: Any) -> CheckpointRow:  # noqa: ANN401 - a driver's row
-        taken_at = row["taken_at"]
+    def _checkpoint(self, row: Any) -> CheckpointRow | MalformedCheckpoint:  # noqa: ANN401 - a driver's row
+        """A checkpoint row as the ledger wrote it, or what is wrong with it (SQLite keeps any value anywhere)."""
+        size, root, taken_at, signature = row["tree_size"], row["root"], row["taken_at"], row["signature"]
+        frontier = row["frontier"] if "frontier" in row.keys() else b""  # noqa: SIM118 - sqlite3.Row has no `in`
+        key_id, reason = row["key_id"], row["reason"]
+        wrong = [
+            problem
+            for problem in (
+                wrong_size(size),
+                wrong_hash("root", root),
+                wrong_time(taken_at),
+                wrong_bytes("signature", signature),
+                wrong_bytes("frontier", frontier),
+                wrong_text("key_id", key_id),
+                wrong_text("reason", reason),
+            )
+            if problem is not None
+        ]
+        if wrong:
+            return MalformedCheckpoint(size, root, wrong)
         return CheckpointRow(
-            tree_size=int(row["tree_size"]),
-            root=bytes(row["root"]),
+            tree_size=size,
+            root=root,
             taken_at=taken_at if isinstance(taken_at, datetime) else datetime.fromisoformat(taken_at),
-            frontier=bytes(row["frontier"]),
-            signature=bytes(row["signature"]),
-            key_id=str(row["key_id"]),
-            reason=str(row["reason"]),
+            frontier=frontier,
+            signature=signature,
+            key_id=key_id,
+            reason=reason,
         )
-
-
-def _link(row: Any) -> ChainLink:  # noqa: ANN401 - a driver's row
-    return ChainLink(
-        position=int(row["position"]),
-        originator_id=UUID(str(row["originator_id"])),
-        version=int(row["originator_version"]),
-        hash=bytes(row["record_hash"]),
-    )
-
-
-def _record(row: Any) -> StoredRecord:  # noqa: ANN401 - a driver's row
-    return StoredRecord(_link(row), row["topic"], _as_bytes(row["state"]))
-
-
-def _as_bytes(value: object) -> bytes | None:
-    """Stored bytes as read back; a tampered row may hold text or a number where bytes belong."""
-    if value is None:
-        return None
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value)
-    return str(value).encode()
 
 
 class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder):

@@ -263,6 +263,33 @@ class IntegrityContract(LedgerUnderTest):
         assert "checkpoint signature invalid" in problems[0]
         assert impostor.key_id in problems[0]
 
+    def test_a_topic_set_to_null_is_reported_as_a_value_of_the_wrong_type(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        raw.drop_guards()
+        raw.execute(
+            "UPDATE {events} SET topic = NULL WHERE originator_id = {p} AND originator_version = 5", raw.originator("B")
+        )
+        expected = [
+            "grant B version 5 (log position 16): stored value of the wrong type: expected topic as text, found NULL"
+        ]
+        assert [str(problem) for problem in self.verify(ledger_url, key).problems] == expected
+        with open_ledger(ledger_url) as ledger:
+            assert [str(problem) for problem in verify_grant(ledger, "B").problems] == expected
+
+    def test_a_checkpoint_after_a_tampered_frontier_still_signs_the_true_root(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        """The frontier a checkpoint saves is not signed: the next checkpoint resumes from it only if it folds to the
+        signed root, and otherwise adds up the whole log."""
+        raw.drop_guards()
+        raw.execute("UPDATE {checkpoints} SET frontier = {p} WHERE tree_size = {p}", bytes(32), exported.tree_size)
+        with open_ledger(ledger_url, CheckpointSigner(key)) as ledger:
+            ledger.execute(submit("D"))
+            later = ledger.take_checkpoint("after the tampering")
+        assert later.tree_size == exported.tree_size + 1
+        assert self.verify(ledger_url, key, against=later).ok
+
     def test_an_event_written_behind_the_ledgers_back_is_reported(
         self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
     ) -> None:

@@ -13,8 +13,10 @@ from typing import Protocol
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from audit import verify
 from audit.verify import VerifyReport, verify_grant, verify_ledger
 from domain.grant import grant_id
+from ledger import recorders
 from ledger.application import open_ledger
 from ledger.checkpoints import Checkpoint, CheckpointSigner
 from ledger.integrity import GENESIS, record_hash
@@ -113,6 +115,72 @@ class IntegrityContract(LedgerUnderTest):
         with open_ledger(ledger_url) as ledger:
             assert not verify_grant(ledger, "B").ok
             assert verify_grant(ledger, "A").ok
+
+    def test_a_changed_record_hash_is_reported_once_not_again_at_the_next_version(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        """Version 6 is chained to the hash version 5's bytes give, which is not the one now stored beside them: the
+        changed hash is version 5's problem only (and the Merkle log's, whose leaf it is)."""
+        raw.drop_guards()
+        raw.execute(
+            "UPDATE {events} SET record_hash = {p} WHERE originator_id = {p} AND originator_version = 5",
+            bytes(range(32)),
+            raw.originator("B"),
+        )
+        problems = [str(problem) for problem in self.verify(ledger_url, key).problems]
+        changed = [p for p in problems if "stored record changed" in p]
+        expected = f"hash {self.hash_of(raw, 'B', 5)}, found {bytes(range(32)).hex()[:16]}"
+        assert changed == [f"grant B version 5 (log position 16): stored record changed: expected {expected}"]
+        assert any("log differs from its checkpoint" in p for p in problems), problems
+        with open_ledger(ledger_url) as ledger:
+            assert [str(problem) for problem in verify_grant(ledger, "B").problems] == changed
+
+    def test_chains_forgotten_by_the_verifier_are_resumed_and_judged_alike(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Grants recorded turn about, and a verifier that keeps one chain's tip and reads two records at a time: every
+        chain is resumed from the records stored before, and each tampering is reported as with memory to spare."""
+        with open_ledger(ledger_url, CheckpointSigner(key)) as ledger:
+            for grant_no in GRANTS:
+                ledger.execute(submit(grant_no))
+            for turn in zip(*(lifecycle(grant_no) for grant_no in GRANTS), strict=True):
+                for command in turn:
+                    ledger.execute(command)
+        raw.drop_guards()
+        raw.execute("DELETE FROM {events} WHERE originator_id = {p} AND originator_version = 4", raw.originator("A"))
+        raw.execute(
+            "UPDATE {events} SET state = {p} WHERE originator_id = {p} AND originator_version = 5",
+            b"{}",
+            raw.originator("B"),
+        )
+        raw.execute(
+            "UPDATE {events} SET record_hash = {p} WHERE originator_id = {p} AND originator_version = 7",
+            bytes(32),
+            raw.originator("C"),
+        )
+        remembered = [str(problem) for problem in self.verify(ledger_url, key).problems]
+        monkeypatch.setattr(verify, "TIPS_KEPT", 1)
+        monkeypatch.setattr(recorders, "BATCH", 2)
+        forgotten = [str(problem) for problem in self.verify(ledger_url, key).problems]
+        assert sorted(forgotten) == sorted(remembered), "the same problems (in another order: batches are smaller)"
+        assert [p.split(":")[0] for p in remembered if "record deleted" in p or "stored record changed" in p] == [
+            "grant A version 4 (before log position 13)",
+            "grant B version 5 (log position 14)",
+            "grant C version 7 (log position 21)",
+        ]
+
+    def hash_of(self, raw: RawDatabase, grant_no: str, version: int) -> str:
+        """The first 16 hex digits of a record's hash as its stored bytes and predecessor give it."""
+        rows = raw.execute(
+            "SELECT originator_version, topic, state FROM {events} WHERE originator_id = {p} "
+            "AND originator_version <= {p} ORDER BY originator_version",
+            raw.originator(grant_no),
+            version,
+        )
+        previous = GENESIS
+        for stored_version, topic, state in rows:
+            previous = record_hash(grant_id(grant_no), int(stored_version), str(topic), bytes(state), previous)  # type: ignore[call-overload, arg-type]
+        return previous.hex()[:16]
 
     def test_two_versions_swapped_are_reported(
         self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint

@@ -8,18 +8,19 @@ One streaming pass over the global log in order, reading each event row with the
   stored one (an edited or swapped event); a version missing from a grant's chain is a deleted record, a
   position missing from the log a deleted row.
 The tips of recently seen chains are kept in a bounded cache; a chain that fell out of it resumes from the hash
-stored with its latest earlier record, which this pass has already checked. So memory stays flat however many
-records and grants the ledger holds.
+stored with its latest earlier record, which this pass has already checked. The checkpoints are read alongside, in
+order of size, a batch at a time and without their frontiers. So memory stays flat however many records, grants and
+checkpoints the ledger holds.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import groupby, islice
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -27,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from domain.errors import GrantNotFoundError
 from domain.grant import grant_id
 from ledger.application import GrantLedger
-from ledger.checkpoints import Checkpoint, is_signed_by
+from ledger.checkpoints import Checkpoint, is_signed_by, key_id_of
 from ledger.integrity import GENESIS, LogRecord, encoded_topic, hash_of_record, record_prefix
 from ledger.merkle import MerkleLog
 from ledger.recorders import MalformedCheckpoint
@@ -82,11 +83,8 @@ def verify_ledger(
     """Check the Merkle log against every checkpoint (and one kept outside, if given), and every chain."""
     started = time.perf_counter()
     report = VerifyReport()
-    checkpoints = _stored_checkpoints(ledger, report)
-    report.checkpoints = len(checkpoints)
-    claimed = [*checkpoints, *([against] if against else [])]
-    _check_signatures(claimed, public_key, report)
-    report.records, report.chains = _check_log(ledger, _by_size(claimed, report), report, progress)
+    claims = _Claims(ledger, public_key, against, report)
+    report.records, report.chains = _check_log(ledger, claims, report, progress)
     unchained = [] if ledger.integrity.event_count() == report.records else ledger.integrity.unchained_events()
     for originator, version in unchained:
         where = f"{_named(ledger, originator)} version {describe(version).removeprefix('integer ')}"
@@ -112,14 +110,15 @@ def verify_grant(ledger: GrantLedger, grant_no: str) -> VerifyReport:
 
 def _check_log(
     ledger: GrantLedger,
-    by_size: dict[int, list[Checkpoint]],
+    claims: _Claims,
     report: VerifyReport,
     progress: Callable[[int], None] | None,
 ) -> tuple[int, int]:
     """The pass itself, a batch of rows at a time. Its inner loop is flat on purpose: it runs a million times, and
     only the rare paths call out (a record of another shape than the common one, with values of the wrong type
     included, takes `irregular`); the Merkle log takes each batch's hashes at once, up to each checkpoint's size."""
-    log, chains, count, next_position = MerkleLog(), _Chains(ledger, report), 0, 1
+    log, chains, next_position = MerkleLog(), _Chains(ledger, report), 1
+    count = _extend_log(log, [], claims, report)  # checkpoints of the empty log
     tips = chains.tips
     for rows in ledger.integrity.log_batches():
         for record in rows:
@@ -135,23 +134,63 @@ def _check_log(
             else:
                 tips[originator] = chains.irregular(record, tip)
         chains.forget_oldest()
-        count = _extend_log(log, chains.leaf_hashes(rows), by_size, report)
+        count = _extend_log(log, chains.leaf_hashes(rows), claims, report)
         if progress is not None and count // PROGRESS_EVERY > (count - len(rows)) // PROGRESS_EVERY:
             progress(count)
-    for size, unmatched in sorted(by_size.items()):
-        expected, found = f"at least {size} records", f"{count} records in the ledger"
-        report.problems.append(Problem("log truncated", unmatched[0].describe(), expected, found))
+    while claims.size is not None:  # checkpoints of more records than the ledger holds
+        expected, found = f"at least {claims.size} records", f"{count} records in the ledger"
+        report.problems.append(Problem("log truncated", claims.group[0].describe(), expected, found))
+        claims.advance()
     return count, chains.count
 
 
-def _extend_log(log: MerkleLog, hashes: list[bytes], by_size: dict[int, list[Checkpoint]], report: VerifyReport) -> int:
+def _extend_log(log: MerkleLog, hashes: list[bytes], claims: _Claims, report: VerifyReport) -> int:
     """Append a batch's record hashes, comparing the root with the checkpoints of every size reached; the new size."""
     start, end = log.size, log.size + len(hashes)
-    for size in sorted(size for size in by_size if start < size <= end):
-        log.extend_leaf_hashes(hashes[log.size - start : size - start])
-        _compare_roots(log, by_size.pop(size), report)
+    while claims.size is not None and claims.size <= end:
+        log.extend_leaf_hashes(hashes[log.size - start : claims.size - start])
+        _compare_roots(log, claims.group, report)
+        claims.advance()
     log.extend_leaf_hashes(hashes[log.size - start :])
     return log.size
+
+
+class _Claims:
+    """The checkpoints the log is held to, the ledger's and one kept outside, read in order of size as the pass
+    reaches them (one size at a time: memory stays flat however many there are). Each is checked as it is read: its
+    signature, its stored values' types, and its root against the others of its size."""
+
+    def __init__(
+        self, ledger: GrantLedger, public_key: Ed25519PublicKey, against: Checkpoint | None, report: VerifyReport
+    ) -> None:
+        self.public_key, self.key_id, self.report = public_key, key_id_of(public_key), report
+        merged = heapq.merge(self._well_formed(ledger), [against] if against else [], key=_size)
+        self._groups = groupby(merged, key=_size)
+        self.size: int | None = None  # of the next checkpoints to compare with the log; None when there are no more
+        self.group: list[Checkpoint] = []  # the checkpoints of that size
+        self.advance()
+
+    def advance(self) -> None:
+        """Read the checkpoints of the next size and check them."""
+        self.size, self.group = None, []
+        for size, group in self._groups:
+            self.size, self.group = size, list(group)
+            _check_signatures(self.group, self.public_key, self.key_id, self.report)
+            _check_one_root(self.group, self.report)
+            return
+
+    def _well_formed(self, ledger: GrantLedger) -> Iterator[Checkpoint]:
+        """The ledger's checkpoints, counted; each value of the wrong type in a checkpoint row reported instead."""
+        for row in ledger.integrity.checkpoints():
+            self.report.checkpoints += 1
+            if isinstance(row, MalformedCheckpoint):
+                _report_malformed(row, self.report)
+            else:
+                yield Checkpoint(row.tree_size, row.root, row.taken_at, row.key_id, row.signature, row.reason)
+
+
+def _size(checkpoint: Checkpoint) -> int:
+    return checkpoint.tree_size
 
 
 # A chain's tip as the pass keeps it: the version and stored hash of its latest record, and its record prefix.
@@ -298,17 +337,6 @@ def _as_text(topic: object) -> str:
     return topic if isinstance(topic, str) else as_bytes(topic).decode(errors="replace")
 
 
-def _stored_checkpoints(ledger: GrantLedger, report: VerifyReport) -> list[Checkpoint]:
-    """The ledger's checkpoints; each value of the wrong type in a checkpoint row is reported instead."""
-    checkpoints = []
-    for row in ledger.integrity.checkpoints():
-        if isinstance(row, MalformedCheckpoint):
-            _report_malformed(row, report)
-        else:
-            checkpoints.append(Checkpoint(row.tree_size, row.root, row.taken_at, row.key_id, row.signature, row.reason))
-    return checkpoints
-
-
 def _report_malformed(row: MalformedCheckpoint, report: VerifyReport) -> None:
     where = f"checkpoint of {row.tree_size} records"
     if type(row.tree_size) is not int:
@@ -317,9 +345,11 @@ def _report_malformed(row: MalformedCheckpoint, report: VerifyReport) -> None:
         report.problems.append(Problem("stored value of the wrong type", where, wrong.expected, wrong.found))
 
 
-def _check_signatures(checkpoints: Iterable[Checkpoint], public_key: Ed25519PublicKey, report: VerifyReport) -> None:
+def _check_signatures(
+    checkpoints: Iterable[Checkpoint], public_key: Ed25519PublicKey, key_id: str, report: VerifyReport
+) -> None:
     for checkpoint in checkpoints:
-        if not is_signed_by(checkpoint, public_key):
+        if not is_signed_by(checkpoint, public_key, key_id):
             report.problems.append(
                 Problem(
                     "checkpoint signature invalid",
@@ -330,22 +360,18 @@ def _check_signatures(checkpoints: Iterable[Checkpoint], public_key: Ed25519Publ
             )
 
 
-def _by_size(checkpoints: Iterable[Checkpoint], report: VerifyReport) -> dict[int, list[Checkpoint]]:
-    grouped: dict[int, list[Checkpoint]] = defaultdict(list)
-    for checkpoint in checkpoints:
-        grouped[checkpoint.tree_size].append(checkpoint)
-    for size, same_size in grouped.items():
-        roots = {checkpoint.root for checkpoint in same_size}
-        if len(roots) > 1:
-            report.problems.append(
-                Problem(
-                    "two checkpoints of one size disagree",
-                    f"checkpoints of {size} records",
-                    "one root",
-                    ", ".join(sorted(root.hex()[:16] for root in roots)),
-                )
+def _check_one_root(same_size: list[Checkpoint], report: VerifyReport) -> None:
+    """Checkpoints of one size must agree: two roots are a split view (or a forgery with a leaked key)."""
+    roots = {checkpoint.root for checkpoint in same_size}
+    if len(roots) > 1:
+        report.problems.append(
+            Problem(
+                "two checkpoints of one size disagree",
+                f"checkpoints of {same_size[0].tree_size} records",
+                "one root",
+                ", ".join(sorted(root.hex()[:16] for root in roots)),
             )
-    return grouped
+        )
 
 
 def _compare_roots(log: MerkleLog, checkpoints: list[Checkpoint], report: VerifyReport) -> None:

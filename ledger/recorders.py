@@ -39,6 +39,7 @@ from ledger.stored_values import (
 )
 
 BATCH = 10_000  # rows per round trip when streaming the log: memory stays flat however long the log is
+CHECKPOINT_BATCH = 1_000  # checkpoint rows per round trip when streaming them
 
 
 class ChainBrokenError(Exception):
@@ -148,8 +149,12 @@ INSERT_PERSON_KEY = (
 )
 SELECT_PERSON_KEY = "SELECT wrapped_key FROM {person_keys} WHERE person_id = {p}"
 DELETE_PERSON_KEY = "DELETE FROM {person_keys} WHERE person_id = {p}"
-SELECT_CHECKPOINTS = (
-    "SELECT tree_size, root, taken_at, frontier, signature, key_id, reason FROM {checkpoints} ORDER BY tree_size"
+SELECT_CHECKPOINTS_AFTER = (  # no frontier: the verifier does not need it
+    "SELECT tree_size, root, taken_at, signature, key_id, reason FROM {checkpoints} WHERE tree_size > {p} "
+    "ORDER BY tree_size LIMIT {p}"
+)
+SELECT_CHECKPOINTS_OF_SIZE = (
+    "SELECT tree_size, root, taken_at, signature, key_id, reason FROM {checkpoints} WHERE tree_size = {p}"
 )
 SELECT_LATEST_CHECKPOINT = (
     "SELECT tree_size, root, taken_at, frontier, signature, key_id, reason FROM {checkpoints} "
@@ -370,10 +375,24 @@ class LedgerRecorder:
         with self.datastore.transaction(commit=True) as cursor:
             self._run(cursor, INSERT_CHECKPOINT, params)
 
-    def checkpoints(self) -> list[CheckpointRow | MalformedCheckpoint]:
+    def checkpoints(self) -> Iterator[CheckpointRow | MalformedCheckpoint]:
+        """Every checkpoint in order of size (those of one size together), without their frontiers, read in batches:
+        memory stays flat however many there are."""
+        after: object = -1
+        while True:
+            rows = self._checkpoint_rows(SELECT_CHECKPOINTS_AFTER, (after, CHECKPOINT_BATCH))
+            if len(rows) < CHECKPOINT_BATCH:
+                yield from (self._checkpoint(row) for row in rows)
+                return
+            # The last size may go on in the next batch: all of its checkpoints are read at once.
+            after = rows[-1]["tree_size"]
+            yield from (self._checkpoint(row) for row in rows if row["tree_size"] != after)
+            yield from (self._checkpoint(row) for row in self._checkpoint_rows(SELECT_CHECKPOINTS_OF_SIZE, (after,)))
+
+    def _checkpoint_rows(self, template: str, params: Sequence[object]) -> list[Any]:
         with self.datastore.transaction(commit=False) as cursor:
-            self._run(cursor, SELECT_CHECKPOINTS)
-            return [self._checkpoint(row) for row in cursor.fetchall()]
+            self._run(cursor, template, params)
+            return list(cursor.fetchall())
 
     def latest_checkpoint(self) -> CheckpointRow | MalformedCheckpoint | None:
         with self.datastore.transaction(commit=False) as cursor:

@@ -321,6 +321,32 @@ class IntegrityContract(LedgerUnderTest):
         assert any(f"checkpoints of {exported.tree_size} records: two checkpoints" in p for p in problems), problems
         assert any("log differs from its checkpoint" in p for p in problems), problems
 
+    def test_checkpoints_read_two_at_a_time_are_each_checked_once(
+        self,
+        ledger_url: str,
+        key: Ed25519PrivateKey,
+        raw: RawDatabase,
+        exported: Checkpoint,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """Checkpoints are streamed in order of size; those of one size are read together even where a batch ends."""
+        monkeypatch.setattr(recorders, "CHECKPOINT_BATCH", 2)
+        assert self.verify(ledger_url, key, against=exported).checkpoints == 3 * 3 + 1
+        middle = sorted(int(size) for (size,) in raw.execute("SELECT tree_size FROM {checkpoints}"))[1]  # type: ignore[call-overload]
+        forged = CheckpointSigner(key).sign(middle, bytes(32), exported.taken_at, "forged")
+        self._insert_checkpoint(raw, forged)
+        self._insert_checkpoint(
+            raw, CheckpointSigner(Ed25519PrivateKey.generate()).sign(middle, bytes(32), forged.taken_at, "x")
+        )
+        report = self.verify(ledger_url, key)
+        assert report.checkpoints == 3 * 3 + 1 + 2
+        assert [problem.what for problem in report.problems] == [
+            "checkpoint signature invalid",
+            "two checkpoints of one size disagree",
+            "log differs from its checkpoint",
+            "log differs from its checkpoint",
+        ], report.problems
+
     def test_a_checkpoint_signed_with_another_key_is_reported(
         self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
     ) -> None:

@@ -397,7 +397,7 @@ def _named(ledger: GrantLedger, originator: object) -> str:
     first = next(
         (state for _, _, _, version, _, state in ledger.integrity.chain_of(UUID(originator)) if version == 1), None
     )
-    grant_no = _grant_no(first) if isinstance(first, bytes) else None
+    grant_no = _grant_no(as_bytes(first)) if isinstance(first, bytes | str) else None  # text: a tampered row
     return f"grant {grant_no}" if grant_no else f"record {UUID(originator)}"
 
 

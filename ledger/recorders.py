@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, LiteralString
 from uuid import UUID
 
-from eventsourcing.persistence import DatabaseError, StoredEvent
+from eventsourcing.persistence import DatabaseError, ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 from psycopg import Cursor
@@ -133,7 +133,8 @@ INSERT_CHAINED_EVENTS = (  # PostgreSQL: the rows as parallel arrays, numbered a
     "SELECT r.originator_id, r.originator_version, r.topic, r.state, r.record_hash, log.size + r.n "
     "FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[], %b::bytea[]) WITH ORDINALITY "
     "AS r (originator_id, originator_version, topic, state, record_hash, n), "
-    "(SELECT COALESCE(MAX(position), 0) AS size FROM {events}) AS log ORDER BY r.n RETURNING notification_id"
+    "(SELECT COALESCE(MAX(position), 0) AS size FROM {events}) AS log ORDER BY r.n "
+    "RETURNING notification_id, position"
 )
 SELECT_UNCHAINED_EVENTS = (
     "SELECT originator_id, originator_version FROM {events} WHERE record_hash IS NULL OR {position} IS NULL "
@@ -229,6 +230,13 @@ class LedgerRecorder:
     tables: LedgerTables
     datastore: Any
     tips: _Tips
+    _appended: threading.local  # `appended()`: set by each insert, per thread
+
+    def appended(self) -> tuple[int, int] | None:
+        """The first and last log positions of the records this thread's latest insert wrote (consecutive: one
+        transaction numbers its records in a row), known from the insert itself, without asking the database."""
+        span: tuple[int, int] | None = getattr(self._appended, "span", None)
+        return span
 
     def _encode_id(self, originator_id: UUID) -> object:
         return originator_id
@@ -460,14 +468,18 @@ class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder
     def __init__(self, datastore: Any, events_table_name: str = "stored_events") -> None:  # noqa: ANN401
         self.tables = LedgerTables.beside(events_table_name, "?", "rowid")
         self.tips = _Tips()
+        self._appended = threading.local()
         super().__init__(datastore, events_table_name)
         self.insert_events_statement = self.tables.render(INSERT_EVENT)
         self.take_write_lock_statement = self.tables.render(TAKE_WRITE_LOCK)
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:  # noqa: ANN401
         self.tips.written({})  # nothing of an earlier, failed write may be taken for this one
+        self._appended.span = None
         ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
         self.tips.committed()
+        if ids:
+            self._appended.span = (ids[0], ids[-1])  # the row ids: the records' places in the log
         return ids
 
     def construct_create_table_statements(self) -> list[str]:
@@ -539,6 +551,7 @@ class ChainedPostgresApplicationRecorder(LedgerRecorder, PostgresApplicationReco
         schema = self.datastore.schema
         self.tables = LedgerTables.beside(events_table_name, "%s", "position", schema)
         self.tips = _Tips()
+        self._appended = threading.local()
         self.sql_create_statements[self.create_table_statement_index] = Composed([SQL(_literal(self._events_table()))])
         self.sql_create_statements.extend(Composed([SQL(_literal(text))]) for text in self._ledger_statements(schema))
         insert = INSERT_CHAINED_EVENTS.format(events=self.tables.events, id_type=self.datastore.originator_id_type)
@@ -592,9 +605,26 @@ class ChainedPostgresApplicationRecorder(LedgerRecorder, PostgresApplicationReco
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:  # noqa: ANN401
         self.tips.written({})  # nothing of an earlier, failed write may be taken for this one
+        self._appended.span = self._appended.pending = None
         ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
         self.tips.committed()
+        self._appended.span = self._appended.pending  # committed: the positions are the log's now
         return ids
+
+    def _fetch_ids_after_insert_events(
+        self,
+        curs: Cursor[DictRow],
+        stored_events: Sequence[StoredEvent],
+        **_: Any,  # noqa: ANN401 - eventsourcing's signature
+    ) -> Sequence[int] | None:
+        """eventsourcing's notification ids; and the log positions the same INSERT returned, for `appended`."""
+        rows = curs.fetchall()
+        if len(rows) != len(stored_events):
+            msg = f"the insert returned {len(rows)} rows for {len(stored_events)} events"
+            raise ProgrammingError(msg)
+        positions = [int(row["position"]) for row in rows]
+        self._appended.pending = (min(positions), max(positions)) if positions else None
+        return [row["notification_id"] for row in rows]
 
     def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: object) -> None:
         """eventsourcing's insert (table lock, notify, one INSERT), with each row's hash and log position.

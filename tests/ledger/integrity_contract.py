@@ -8,6 +8,8 @@ ledger holds signed checkpoints at its milestones, then tampers through raw SQL 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Protocol
 
 import pytest
@@ -16,11 +18,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from audit import verify
 from audit.verify import VerifyReport, verify_grant, verify_ledger
 from domain.grant import grant_id
+from domain.personal import RegisterBeneficiaries
 from ledger import recorders
 from ledger.application import open_ledger
 from ledger.checkpoints import Checkpoint, CheckpointSigner
 from ledger.integrity import GENESIS, record_hash
-from tests.builders import lifecycle, submit
+from tests.builders import lifecycle, minutes, submit
+from tests.staff_support import APPOINTED_AT, appoint_builder_staff, beneficiary
 
 GRANTS = ("A", "B", "C")
 RECORDS_PER_GRANT = 11
@@ -80,6 +84,46 @@ class IntegrityContract(LedgerUnderTest):
         assert report.ok, report.problems
         assert (report.chains, report.records) == (3, 3 * RECORDS_PER_GRANT)
         assert report.checkpoints == 3 * 3 + 1, "three milestones a grant, and the exported one"
+
+    def test_a_checkpoint_is_taken_every_n_records_of_whatever_kind(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase
+    ) -> None:
+        """Decisions, staff, grants, beneficiary lists and people all count: the save whose records reach a multiple
+        of N takes one (besides the milestones')."""
+        with open_ledger(ledger_url, CheckpointSigner(key), checkpoint_every=4, master_key=bytes(32)) as ledger:
+            for number in range(3):
+                ledger.record_decision(minutes(minutes_ref=f"纪要〔2020〕{number}号"))  # records 1-3
+            appoint_builder_staff(ledger, APPOINTED_AT)  # its decision 4; each person 2 records, 1 for a second role
+            ledger.execute(submit("A"))  # 18
+            for command in lifecycle("A")[:3]:  # 19-21, the notice acknowledged at 21: a milestone
+                ledger.execute(command)
+            beneficiaries = (beneficiary(),)
+            ledger.register_beneficiaries(  # the list opened and registered, the person recorded: 22-24
+                RegisterBeneficiaries(
+                    grant_no="A", actor="officer", beneficiaries=beneficiaries, pay_by=date(2020, 9, 30)
+                )
+            )
+        sizes = sorted(int(tree_size) for (tree_size,) in raw.execute("SELECT tree_size FROM {checkpoints}"))  # type: ignore[call-overload]
+        assert sizes == [4, 8, 12, 17, 20, 21, 24], "the staff's save of 16-17 reached 16; 21 is the milestone's"
+
+    def test_records_saved_from_many_threads_at_once_are_each_counted(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase
+    ) -> None:
+        """The worker saves from several threads: no shared count to lose an update, no multiple of N skipped."""
+        threads, each, every = 4, 6, 4
+        with open_ledger(ledger_url, CheckpointSigner(key), checkpoint_every=every) as ledger:
+
+            def record(thread: int) -> None:
+                for number in range(each):
+                    ledger.record_decision(minutes(minutes_ref=f"纪要〔2020〕{thread}-{number}号"))
+
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(record, range(threads)))
+            assert ledger.integrity.log_size() == threads * each
+        sizes = sorted(int(tree_size) for (tree_size,) in raw.execute("SELECT tree_size FROM {checkpoints}"))  # type: ignore[call-overload]
+        assert sizes[-1] == threads * each, "the save of the last record reached the last multiple"
+        assert 1 <= len(sizes) <= threads * each // every
+        assert sizes[0] >= every
 
     def test_the_application_connection_cannot_update_or_delete(self, ledger_url: str, exported: Checkpoint) -> None:
         with open_ledger(ledger_url) as ledger:

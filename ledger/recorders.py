@@ -302,7 +302,7 @@ class LedgerRecorder:
                 self._run(cursor, SELECT_HASHES, (position, BATCH))
                 rows = cursor.fetchall()
             for _, stored in rows:
-                yield bytes(stored)
+                yield as_bytes(stored)  # as stored: a tampered row's text only changes the root
             if len(rows) < BATCH:
                 return
             position = int(rows[-1][0])

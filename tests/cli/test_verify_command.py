@@ -8,28 +8,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from audit import verify
 from cli.main import grants
 from domain.grant import grant_id
-from ledger.application import open_ledger
-from ledger.checkpoints import CheckpointSigner, ensure_signing_key
-from tests.builders import lifecycle, submit
+from tests.cli.signed_ledger import signed_ledger
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    """A SQLite ledger of two whole grants (22 records), signed with the key the settings name."""
-    key_file = tmp_path / "signing.pem"
-    key: Ed25519PrivateKey = ensure_signing_key(key_file)
-    url = f"sqlite:///{tmp_path}/ledger.sqlite"
-    with open_ledger(url, CheckpointSigner(key)) as ledger:
-        for grant_no in ("A", "B"):
-            ledger.execute(submit(grant_no))
-            for command in lifecycle(grant_no):
-                ledger.execute(command)
-    return {"GRANTS_LEDGER_URL": url, "GRANTS_SIGNING_KEY_FILE": str(key_file), "GRANTS_DATA_DIR": str(tmp_path)}
+    return signed_ledger(tmp_path)
 
 
 def run(env: dict[str, str], *args: str) -> Result:

@@ -10,9 +10,10 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from domain.grant import grant_id
-from tests.ledger.integrity_contract import IntegrityContract, RawDatabase
+from tests.ledger.integrity_contract import RawDatabase
 from tests.ledger.personal_data_contract import PersonalDataContract
 from tests.ledger.postgres import connect, fresh_schema_url, skip_without_postgres
+from tests.ledger.proof_contract import ProofContract
 
 skip_without_postgres()
 
@@ -52,7 +53,7 @@ class RawPostgres:
 
 
 @pytest.mark.postgres
-class TestIntegrityOnPostgres(IntegrityContract, PersonalDataContract):
+class TestIntegrityOnPostgres(ProofContract, PersonalDataContract):
     @pytest.fixture
     def ledger_url(self) -> Iterator[str]:
         with fresh_schema_url() as url:

@@ -15,8 +15,9 @@ from domain.grant import grant_id
 from ledger.application import open_ledger
 from ledger.checkpoints import Checkpoint
 from ledger.recorders import LedgerShapeError
-from tests.ledger.integrity_contract import IntegrityContract, RawDatabase
+from tests.ledger.integrity_contract import RawDatabase
 from tests.ledger.personal_data_contract import PersonalDataContract
+from tests.ledger.proof_contract import ProofContract
 
 
 class RawSQLite:
@@ -50,7 +51,7 @@ class RawSQLite:
         return self.path.with_suffix(".backup")
 
 
-class TestIntegrityOnSQLite(IntegrityContract, PersonalDataContract):
+class TestIntegrityOnSQLite(ProofContract, PersonalDataContract):
     @pytest.fixture
     def ledger_url(self, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path}/ledger.sqlite"

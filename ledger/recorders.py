@@ -12,6 +12,7 @@ destroying a person's key is how they are erased. The SQL differs by dialect onl
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,14 +20,22 @@ from datetime import datetime
 from typing import Any, LiteralString
 from uuid import UUID
 
-from eventsourcing.persistence import DatabaseError, ProgrammingError, StoredEvent
+from eventsourcing.persistence import DatabaseError, OperationalError, ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteTransaction
 from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed
 
-from ledger.integrity import GENESIS, ChainLink, LogRecord, StoredRecord, encoded_topic, hash_of_record, record_prefix
+from ledger.integrity import (
+    GENESIS,
+    RECORD_DOMAIN,
+    ChainLink,
+    LogRecord,
+    StoredRecord,
+    encoded_topic,
+    hash_of_record,
+)
 from ledger.stored_values import (
     HASH_SIZE,
     WrongType,
@@ -123,7 +132,6 @@ SELECT_RECORDS_OF = (  # in `LogRecord`'s order
     "SELECT {position}, record_hash, originator_id, originator_version, topic, state FROM {events} "
     "WHERE originator_id = {p} AND {chained} ORDER BY originator_version"
 )
-TAKE_WRITE_LOCK = "INSERT INTO {checkpoints} SELECT * FROM {checkpoints} WHERE 0"  # SQLite: see _insert_events
 INSERT_EVENT = (  # SQLite: eventsourcing's row and its hash; its row id is its place in the log
     "INSERT INTO {events} (originator_id, originator_version, topic, state, record_hash) "
     "VALUES ({p}, {p}, {p}, {p}, {p})"
@@ -172,27 +180,25 @@ def chain_hashes(
     """Each new record's hash, chained to its grant's previous record; and each grant's new tip."""
     latest: dict[int, tuple[bytes, int, bytes]] = {}  # grant -> its record prefix, latest version and hash
     hashes = []
-    for stored in stored_events:
-        originator = _uuid(stored.originator_id)
-        version = stored.originator_version
-        known = latest.get(originator.int)
-        previous: bytes | None
+    for stored in stored_events:  # a grant's step is one event: this runs once a save, and is kept flat
+        originator = stored.originator_id
+        if type(originator) is not UUID:
+            originator = UUID(str(originator))
+        grant, version = originator.int, stored.originator_version
+        known = latest.get(grant)
         if known is not None and known[1] == version - 1:
             prefix, previous = known[0], known[2]
         else:
-            prefix = record_prefix(originator.bytes)
-            previous = GENESIS if version == 1 else previous_hash(originator, version - 1)
-        if previous is None:
-            msg = f"record {originator} v{version} cannot be chained: version {version - 1} has no hash of 32 bytes"
-            raise ChainBrokenError(msg)
+            prefix = RECORD_DOMAIN + originator.bytes  # record_prefix, inlined
+            found = GENESIS if version == 1 else previous_hash(originator, version - 1)
+            if found is None:
+                msg = f"record {originator} v{version} cannot be chained: version {version - 1} has no hash of 32 bytes"
+                raise ChainBrokenError(msg)
+            previous = found
         hashed = hash_of_record(prefix, version, encoded_topic(stored.topic), stored.state, previous)
-        latest[originator.int] = (prefix, version, hashed)
+        latest[grant] = (prefix, version, hashed)
         hashes.append(hashed)
     return hashes, {grant: (version, hashed) for grant, (_, version, hashed) in latest.items()}
-
-
-def _uuid(originator: object) -> UUID:
-    return originator if isinstance(originator, UUID) else UUID(str(originator))
 
 
 class _Tips:
@@ -471,12 +477,17 @@ class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder
         self._appended = threading.local()
         super().__init__(datastore, events_table_name)
         self.insert_events_statement = self.tables.render(INSERT_EVENT)
-        self.take_write_lock_statement = self.tables.render(TAKE_WRITE_LOCK)
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:  # noqa: ANN401
+        """eventsourcing's insert, in a transaction that holds SQLite's write lock from its start (see `_Immediate`)."""
         self.tips.written({})  # nothing of an earlier, failed write may be taken for this one
         self._appended.span = None
-        ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+        with (
+            self.datastore.get_connection(commit=True) as connection,
+            _Immediate(connection, commit=True) as transaction,
+            transaction as cursor,
+        ):
+            ids = self._insert_events(cursor, stored_events, **kwargs)
         self.tips.committed()
         if ids:
             self._appended.span = (ids[0], ids[-1])  # the row ids: the records' places in the log
@@ -515,26 +526,40 @@ class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder
     def _encode_time(self, instant: datetime) -> object:
         return instant.isoformat()
 
-    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **_: object) -> Sequence[int]:
-        """eventsourcing's rows with their hashes, in one `executemany`; their row ids are their places in the log.
+    def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **_: object) -> Sequence[int]:  # noqa: ANN401
+        """eventsourcing's rows with their hashes; their row ids are their places in the log.
 
-        The row ids are consecutive: in SQLite's one write transaction at a time, each new row of a table without
-        AUTOINCREMENT takes the largest row id plus one, so the last one inserted gives them all.
+        One event (a grant's step) is one `execute`, whose row id the cursor gives; more are one `executemany`, after
+        which one query gives the last row id. The row ids are consecutive: in SQLite's one write transaction at a
+        time, each new row of a table without AUTOINCREMENT takes the largest row id plus one.
         """
-        # Take SQLite's write lock before reading the chains' tips: a transaction that read first could not wait for
-        # another writer's commit and would fail at once with "database is locked". An insert that inserts
-        # nothing takes the lock (waiting out the busy timeout) and changes nothing.
-        c.execute(self.take_write_lock_statement)
         rows = [
             (_encoded(stored.originator_id), stored.originator_version, stored.topic, stored.state, hashed)
             for stored, hashed in zip(stored_events, self._chain(c, stored_events), strict=True)
         ]
+        if len(rows) == 1:
+            c.execute(self.insert_events_statement, rows[0])
+            return [int(c.lastrowid)]
         if not rows:
             return []
         c.executemany(self.insert_events_statement, rows)
         c.execute("SELECT last_insert_rowid()")
         last = int(c.fetchone()[0])
         return list(range(last - len(rows) + 1, last + 1))
+
+
+class _Immediate(SQLiteTransaction):
+    """A write transaction that takes SQLite's write lock as it begins (`BEGIN IMMEDIATE`), waiting out the busy
+    timeout for another writer's commit: the chains' tips are read inside it, and a transaction that had read first
+    could not wait for the lock when it came to write (it would fail at once with "database is locked")."""
+
+    def __enter__(self) -> SQLiteCursor:
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:  # as eventsourcing's own transaction translates errors
+            raise OperationalError(error) from error
+        return cursor
 
 
 def _encoded(originator: object) -> object:

@@ -106,7 +106,8 @@ class GrantLedger(Application[UUID]):
         if isinstance(latest, MalformedCheckpoint):
             latest = None  # tampered with: `verify` reports it; this one is computed from the whole log
         log = _resumed(latest)
-        log.extend_leaf_hashes(self.integrity.hashes_after(log.size))
+        for hashes in self.integrity.hash_batches_after(log.size):
+            log.extend_leaf_hashes(hashes)
         if latest is not None and log.size == latest.tree_size:
             return _checkpoint(latest)
         checkpoint = self._signer.sign(log.size, log.root(), datetime.now(UTC), reason)

@@ -117,14 +117,16 @@ def build_ledger(path: Path, records: int, templates: list[Template], key: Ed255
     """A ledger of `records` chained records with its signed checkpoints; their number.
 
     As the ledger takes them: one at each milestone of a grant (its notice acknowledged, its final report submitted,
-    its evaluation recorded: three a grant) and one every CHECKPOINT_EVERY records; with `sparse`, one every
-    SPARSE_CHECKPOINT_EVERY only. Each is signed over the log as it stood after its record, computed alongside the
-    build and inserted a batch at a time (taking each through the ledger would cost a transaction apiece).
+    its evaluation recorded: three a grant, however far `--events-per-grant` stretches it by repeating its events)
+    and one every CHECKPOINT_EVERY records; with `sparse`, one every SPARSE_CHECKPOINT_EVERY only. Each is signed over
+    the log as it stood after its record, computed alongside the build and inserted a batch at a time (taking each
+    through the ledger would cost a transaction apiece).
     """
     started = time.perf_counter()
     signer, log, every = CheckpointSigner(key), MerkleLog(), SPARSE_CHECKPOINT_EVERY if sparse else CHECKPOINT_EVERY
     with open_ledger(f"sqlite:///{path}") as ledger, closing(sqlite3.connect(path)) as connection:
         batch: list[StoredEvent] = []
+        grant, reached = None, set()  # the grant being written and the milestones it has reached
         for stored in ledger_events(templates, records):
             batch.append(stored)
             if len(batch) == BATCH or log.size + len(batch) == records:
@@ -132,7 +134,11 @@ def build_ledger(path: Path, records: int, templates: list[Template], key: Ed255
                 due = []
                 for event, leaf in zip(batch, ledger.integrity.hashes_after(log.size), strict=True):
                     log.extend_leaf_hashes((leaf,))
-                    milestone = not sparse and event.topic.rsplit(".", 1)[-1] in MILESTONES
+                    if event.originator_id != grant:
+                        grant, reached = event.originator_id, set()
+                    name = event.topic.rsplit(".", 1)[-1]
+                    milestone = not sparse and name in MILESTONES and name not in reached
+                    reached.add(name)
                     if milestone or log.size % every == 0 or log.size == records:
                         due.append(signed_row(signer, log, "milestone" if milestone else f"every {every} records"))
                 with connection:

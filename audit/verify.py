@@ -8,18 +8,19 @@ One streaming pass over the global log in order, reading each event row with the
   stored one (an edited or swapped event); a version missing from a grant's chain is a deleted record, a
   position missing from the log a deleted row.
 The tips of recently seen chains are kept in a bounded cache; a chain that fell out of it resumes from the hash
-stored with its latest earlier record, which this pass has already checked. So memory stays flat however many
-records and grants the ledger holds.
+stored with its latest earlier record, which this pass has already checked. The checkpoints are read alongside, in
+order of size, a batch at a time and without their frontiers. So memory stays flat however many records, grants and
+checkpoints the ledger holds.
 """
 
 from __future__ import annotations
 
+import heapq
 import json
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import groupby, islice
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -27,9 +28,21 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from domain.errors import GrantNotFoundError
 from domain.grant import grant_id
 from ledger.application import GrantLedger
-from ledger.checkpoints import Checkpoint, is_signed_by
+from ledger.checkpoints import Checkpoint, is_signed_by, key_id_of
 from ledger.integrity import GENESIS, LogRecord, encoded_topic, hash_of_record, record_prefix
 from ledger.merkle import MerkleLog
+from ledger.recorders import MalformedCheckpoint
+from ledger.stored_values import (
+    HASH_SIZE,
+    WrongType,
+    as_bytes,
+    describe,
+    wrong_bytes,
+    wrong_hash,
+    wrong_originator,
+    wrong_text,
+    wrong_version,
+)
 
 PROGRESS_EVERY = 100_000
 TIPS_KEPT = 10_000  # chains whose tip is kept in memory; a forgotten one costs one query when it resumes
@@ -70,16 +83,12 @@ def verify_ledger(
     """Check the Merkle log against every checkpoint (and one kept outside, if given), and every chain."""
     started = time.perf_counter()
     report = VerifyReport()
-    checkpoints = ledger.checkpoints()
-    report.checkpoints = len(checkpoints)
-    claimed = [*checkpoints, *([against] if against else [])]
-    _check_signatures(claimed, public_key, report)
-    report.records, report.chains = _check_log(ledger, _by_size(claimed, report), report, progress)
+    claims = _Claims(ledger, public_key, against, report)
+    report.records, report.chains = _check_log(ledger, claims, report, progress)
     unchained = [] if ledger.integrity.event_count() == report.records else ledger.integrity.unchained_events()
     for originator, version in unchained:
-        report.problems.append(
-            Problem("event outside the chain", f"{_name(ledger, originator)} version {version}", "a chain link", "none")
-        )
+        where = f"{_named(ledger, originator)} version {describe(version).removeprefix('integer ')}"
+        report.problems.append(Problem("event outside the chain", where, "a chain link", "none"))
     report.seconds = time.perf_counter() - started
     return report
 
@@ -87,30 +96,29 @@ def verify_ledger(
 def verify_grant(ledger: GrantLedger, grant_no: str) -> VerifyReport:
     """Check one grant's chain only (quick; the full `verify_ledger` also proves nothing else was removed)."""
     started = time.perf_counter()
-    records = ledger.integrity.records_of(grant_id(grant_no))
+    records = ledger.integrity.chain_of(grant_id(grant_no))
     if not records:
         raise GrantNotFoundError(grant_no)
     report = VerifyReport(chains=1, records=len(records))
-    chains, last_version, previous = _Chains(ledger, report), 0, GENESIS
-    prefix = record_prefix(grant_id(grant_no).bytes)
+    chains = _Chains(ledger, report)
+    tip: Tip = (0, GENESIS, record_prefix(grant_id(grant_no).bytes))
     for record in records:
-        link = record.link
-        row = (link.position, link.hash, link.originator_id.hex, link.version, record.topic, record.state)
-        chains.irregular(row, (last_version, previous, prefix))
-        last_version, previous = link.version, link.hash
+        tip = chains.irregular(record, tip)
     report.seconds = time.perf_counter() - started
     return report
 
 
 def _check_log(
     ledger: GrantLedger,
-    by_size: dict[int, list[Checkpoint]],
+    claims: _Claims,
     report: VerifyReport,
     progress: Callable[[int], None] | None,
 ) -> tuple[int, int]:
     """The pass itself, a batch of rows at a time. Its inner loop is flat on purpose: it runs a million times, and
-    only the rare paths call out; the Merkle log takes each batch's hashes at once, up to each checkpoint's size."""
-    log, chains, count, next_position = MerkleLog(), _Chains(ledger, report), 0, 1
+    only the rare paths call out (a record of another shape than the common one, with values of the wrong type
+    included, takes `irregular`); the Merkle log takes each batch's hashes at once, up to each checkpoint's size."""
+    log, chains, next_position = MerkleLog(), _Chains(ledger, report), 1
+    count = _extend_log(log, [], claims, report)  # checkpoints of the empty log
     tips = chains.tips
     for rows in ledger.integrity.log_batches():
         for record in rows:
@@ -119,34 +127,77 @@ def _check_log(
                 chains.positions_missing(next_position, position)
             next_position = position + 1
             tip = tips.pop(originator, None) or chains.resume(originator, version)  # re-inserted last, below
-            if version == tip[0] + 1 and type(state) is bytes:
+            if version == tip[0] + 1 and type(state) is bytes and type(topic) is str:
                 if hash_of_record(tip[2], version, encoded_topic(topic), state, tip[1]) != stored:
-                    chains.changed(record, tip)
+                    stored = chains.changed(record, tip)
+                tips[originator] = (version, stored, tip[2])
             else:
-                chains.irregular(record, tip)
-            tips[originator] = (version, stored, tip[2])
+                tips[originator] = chains.irregular(record, tip)
         chains.forget_oldest()
-        count = _extend_log(log, [record[1] for record in rows], by_size, report)
+        count = _extend_log(log, chains.leaf_hashes(rows), claims, report)
         if progress is not None and count // PROGRESS_EVERY > (count - len(rows)) // PROGRESS_EVERY:
             progress(count)
-    for size, unmatched in sorted(by_size.items()):
-        expected, found = f"at least {size} records", f"{count} records in the ledger"
-        report.problems.append(Problem("log truncated", unmatched[0].describe(), expected, found))
+    while claims.size is not None:  # checkpoints of more records than the ledger holds
+        expected, found = f"at least {claims.size} records", f"{count} records in the ledger"
+        report.problems.append(Problem("log truncated", claims.group[0].describe(), expected, found))
+        claims.advance()
     return count, chains.count
 
 
-def _extend_log(log: MerkleLog, hashes: list[bytes], by_size: dict[int, list[Checkpoint]], report: VerifyReport) -> int:
+def _extend_log(log: MerkleLog, hashes: list[bytes], claims: _Claims, report: VerifyReport) -> int:
     """Append a batch's record hashes, comparing the root with the checkpoints of every size reached; the new size."""
     start, end = log.size, log.size + len(hashes)
-    for size in sorted(size for size in by_size if start < size <= end):
-        log.extend_leaf_hashes(hashes[log.size - start : size - start])
-        _compare_roots(log, by_size.pop(size), report)
+    while claims.size is not None and claims.size <= end:
+        log.extend_leaf_hashes(hashes[log.size - start : claims.size - start])
+        _compare_roots(log, claims.group, report)
+        claims.advance()
     log.extend_leaf_hashes(hashes[log.size - start :])
     return log.size
 
 
+class _Claims:
+    """The checkpoints the log is held to, the ledger's and one kept outside, read in order of size as the pass
+    reaches them (one size at a time: memory stays flat however many there are). Each is checked as it is read: its
+    signature, its stored values' types, and its root against the others of its size."""
+
+    def __init__(
+        self, ledger: GrantLedger, public_key: Ed25519PublicKey, against: Checkpoint | None, report: VerifyReport
+    ) -> None:
+        self.public_key, self.key_id, self.report = public_key, key_id_of(public_key), report
+        merged = heapq.merge(self._well_formed(ledger), [against] if against else [], key=_size)
+        self._groups = groupby(merged, key=_size)
+        self.size: int | None = None  # of the next checkpoints to compare with the log; None when there are no more
+        self.group: list[Checkpoint] = []  # the checkpoints of that size
+        self.advance()
+
+    def advance(self) -> None:
+        """Read the checkpoints of the next size and check them."""
+        self.size, self.group = None, []
+        for size, group in self._groups:
+            self.size, self.group = size, list(group)
+            _check_signatures(self.group, self.public_key, self.key_id, self.report)
+            _check_one_root(self.group, self.report)
+            return
+
+    def _well_formed(self, ledger: GrantLedger) -> Iterator[Checkpoint]:
+        """The ledger's checkpoints, counted; each value of the wrong type in a checkpoint row reported instead."""
+        for row in ledger.integrity.checkpoints():
+            self.report.checkpoints += 1
+            if isinstance(row, MalformedCheckpoint):
+                _report_malformed(row, self.report)
+            else:
+                yield Checkpoint(row.tree_size, row.root, row.taken_at, row.key_id, row.signature, row.reason)
+
+
+def _size(checkpoint: Checkpoint) -> int:
+    return checkpoint.tree_size
+
+
 # A chain's tip as the pass keeps it: the version and stored hash of its latest record, and its record prefix.
 Tip = tuple[int, bytes, bytes]
+# The version of the tip of a chain whose originator id is not of its type: no stored 64-bit version is one more than
+# it, so every record of such a chain leaves the common path (and is reported there).
+MALFORMED = -(2**64)
 
 
 class _Chains:
@@ -154,13 +205,21 @@ class _Chains:
 
     def __init__(self, ledger: GrantLedger, report: VerifyReport) -> None:
         self.ledger, self.report = ledger, report
-        self.tips: dict[str, Tip] = {}
+        self.tips: dict[object, Tip] = {}
         self.count = 0  # chains begun: grants, decisions, lists, people
+        # Chains whose latest record's stored hash did not match: that version, and the hash its stored bytes give.
+        # Its successor may be chained to that hash (only the stored hash was changed): then it is not reported too.
+        self.recomputed: dict[object, tuple[int, bytes]] = {}
+        self.retyped = False  # a record hash of this batch is not bytes: the Merkle log takes it as bytes
 
-    def resume(self, originator: str, version: int) -> Tip:
+    def resume(self, originator: object, version: object) -> Tip:
         """A chain not in memory: a new grant, or one forgotten (resumed from its latest earlier record)."""
+        if not isinstance(originator, str) or wrong_originator(originator) is not None:
+            return MALFORMED, GENESIS, b""
         prefix = record_prefix(bytes.fromhex(originator))
-        earlier = None if version == 1 else self.ledger.integrity.latest_before(originator, version)
+        earlier = None
+        if type(version) is int and version > 1:
+            earlier = self.ledger.integrity.latest_before(originator, version)
         if earlier is None:
             self.count += 1
             return 0, GENESIS, prefix
@@ -172,6 +231,14 @@ class _Chains:
         for oldest in list(islice(tips, max(0, len(tips) - TIPS_KEPT))):
             del tips[oldest]
 
+    def leaf_hashes(self, rows: list[LogRecord]) -> list[bytes]:
+        """The batch's record hashes for the Merkle log; any stored as other than bytes, as bytes."""
+        hashes = [record[1] for record in rows]
+        if self.retyped:
+            self.retyped = False
+            return [stored if type(stored) is bytes else as_bytes(stored) for stored in hashes]
+        return hashes
+
     def positions_missing(self, expected: int, found: int) -> None:
         """Rows gone from the log (or moved): reported once per gap, not once for every record after it."""
         self.report.problems.append(
@@ -180,50 +247,109 @@ class _Chains:
             )
         )
 
-    def changed(self, record: LogRecord, tip: Tip) -> None:
-        position, stored, originator, version, topic, state = record
-        computed = hash_of_record(tip[2], version, encoded_topic(topic or ""), _as_bytes(state), tip[1])
-        expected = f"hash {computed.hex()[:16]}"
-        self._problem("stored record changed", originator, version, position, expected, stored.hex()[:16])
+    def changed(self, record: LogRecord, tip: Tip) -> bytes:
+        """A record of the common shape whose hash does not match; the hash its chain goes on from."""
+        _, _, _, version, topic, state = record
+        return self._compare(record, tip, hash_of_record(tip[2], version, encoded_topic(topic), state, tip[1]))  # type: ignore[arg-type]
 
-    def irregular(self, record: LogRecord, tip: Tip) -> None:
-        """A record off the common path: after a gap in its chain, out of order, or stored as other than bytes.
+    def irregular(self, record: LogRecord, tip: Tip) -> Tip:
+        """A record off the common path: its originator id malformed, a value of the wrong type, after a gap in its
+        chain or out of order. Each is reported; returned is the tip its chain goes on from.
 
         After a gap the record's own hash cannot be checked (it covers the deleted record's); the Merkle log and the
-        checkpoints still cover it.
+        checkpoints still cover it. Text where bytes belong (or bytes where text does) is hashed as bytes, so that
+        changed content is reported besides its type.
         """
         position, stored, originator, version, topic, state = record
         last_version, previous, prefix = tip
+        if last_version == MALFORMED:
+            self._wrong_type(record, wrong_originator(originator))
+            return tip
+        wrong = [
+            problem
+            for problem in (
+                wrong_version(version),
+                wrong_text("topic", topic),
+                wrong_bytes("state", state),
+                wrong_hash("record_hash", stored),
+            )
+            if problem is not None
+        ]
+        for problem in wrong:
+            self._wrong_type(record, problem)
+        continued = stored if type(stored) is bytes else as_bytes(stored)
+        if type(version) is not int:
+            return last_version + 1, continued, prefix  # taken as the next record: its successor is judged on its own
         if version > last_version + 1:
             missing = f"version {last_version + 1}"
             if version > last_version + 2:
                 missing = f"versions {last_version + 1} to {version - 1}"
-            where = f"{_name(self.ledger, UUID(originator))} {missing} (before log position {position})"
+            where = f"{_named(self.ledger, originator)} {missing} (before log position {position})"
             self.report.problems.append(Problem("record deleted", where, "its stored event", "none"))
-            return
+            return version, continued, prefix
         if version <= last_version:
             expected = f"version {last_version + 1} next"
-            self._problem("chain out of order", originator, version, position, expected, f"version {version}")
-        if hash_of_record(prefix, version, encoded_topic(topic or ""), _as_bytes(state), previous) != stored:
-            self.changed(record, tip)
+            self._problem("chain out of order", record, expected, f"version {version}")
+        if topic is None or state is None:
+            return version, continued, prefix  # nothing to hash
+        computed = hash_of_record(prefix, version, encoded_topic(_as_text(topic)), as_bytes(state), previous)
+        if any(problem.column == "record_hash" for problem in wrong):
+            return version, computed, prefix  # no stored hash to compare: its successor chains to what it should be
+        return version, self._compare(record, tip, computed), prefix
 
-    def _problem(  # noqa: PLR0913, PLR0917 - where and what, for the message
-        self, what: str, originator: str, version: int, position: int, expected: str, found: str
-    ) -> None:
-        where = f"{_name(self.ledger, UUID(originator))} version {version} (log position {position})"
+    def _compare(self, record: LogRecord, tip: Tip, computed: bytes) -> bytes:
+        """Report a stored hash other than `computed`, unless the record is intact and chained to a predecessor whose
+        own stored hash was changed (reported there); returned is the hash its chain goes on from."""
+        _, stored, originator, version, topic, state = record
+        if computed == stored:
+            return stored
+        if type(stored) is not bytes or len(stored) != HASH_SIZE:
+            self._wrong_type(record, wrong_hash("record_hash", stored))
+            return computed
+        recomputed = self.recomputed.pop(originator, None)
+        if recomputed is not None and recomputed[0] == tip[0]:
+            as_chained = hash_of_record(tip[2], version, encoded_topic(_as_text(topic)), as_bytes(state), recomputed[1])
+            if as_chained == stored:
+                return stored
+        self.recomputed[originator] = (version, computed)
+        self._problem("stored record changed", record, f"hash {computed.hex()[:16]}", stored.hex()[:16])
+        return stored
+
+    def _wrong_type(self, record: LogRecord, problem: WrongType | None) -> None:
+        if problem is None:
+            return
+        if problem.column == "record_hash" and type(record[1]) is not bytes:
+            self.retyped = True
+        self._problem("stored value of the wrong type", record, problem.expected, problem.found)
+
+    def _problem(self, what: str, record: LogRecord, expected: str, found: str) -> None:
+        """A problem with one record, named by its grant and version when they can be read, and its log position."""
+        position, _, originator, version, *_ = record
+        where = f"log position {position}"
+        if wrong_originator(originator) is None:
+            name = _named(self.ledger, originator)
+            where = f"{name} version {version} ({where})" if type(version) is int else f"{name} ({where})"
         self.report.problems.append(Problem(what, where, expected, found))
 
 
-def _as_bytes(state: object) -> bytes:
-    """Stored bytes as hashed; a tampered row may hold nothing, or text where bytes belong."""
-    if state is None:
-        return b""
-    return state if isinstance(state, bytes) else str(state).encode()
+def _as_text(topic: object) -> str:
+    """A stored topic as text, whatever it is (to hash a tampered row)."""
+    return topic if isinstance(topic, str) else as_bytes(topic).decode(errors="replace")
 
 
-def _check_signatures(checkpoints: Iterable[Checkpoint], public_key: Ed25519PublicKey, report: VerifyReport) -> None:
+def _report_malformed(row: MalformedCheckpoint, report: VerifyReport) -> None:
+    where = f"checkpoint of {row.tree_size} records"
+    if type(row.tree_size) is not int:
+        where = f"checkpoint of {describe(row.tree_size)} records (root {describe(row.root)})"
+    for wrong in row.wrong:
+        report.problems.append(Problem("stored value of the wrong type", where, wrong.expected, wrong.found))
+
+
+def _check_signatures(
+    checkpoints: Iterable[Checkpoint], public_key: Ed25519PublicKey, key_id: str, report: VerifyReport
+) -> None:
     for checkpoint in checkpoints:
-        if not is_signed_by(checkpoint, public_key):
+        if not is_signed_by(checkpoint, public_key, key_id):
             report.problems.append(
                 Problem(
                     "checkpoint signature invalid",
@@ -234,22 +360,18 @@ def _check_signatures(checkpoints: Iterable[Checkpoint], public_key: Ed25519Publ
             )
 
 
-def _by_size(checkpoints: Iterable[Checkpoint], report: VerifyReport) -> dict[int, list[Checkpoint]]:
-    grouped: dict[int, list[Checkpoint]] = defaultdict(list)
-    for checkpoint in checkpoints:
-        grouped[checkpoint.tree_size].append(checkpoint)
-    for size, same_size in grouped.items():
-        roots = {checkpoint.root for checkpoint in same_size}
-        if len(roots) > 1:
-            report.problems.append(
-                Problem(
-                    "two checkpoints of one size disagree",
-                    f"checkpoints of {size} records",
-                    "one root",
-                    ", ".join(sorted(root.hex()[:16] for root in roots)),
-                )
+def _check_one_root(same_size: list[Checkpoint], report: VerifyReport) -> None:
+    """Checkpoints of one size must agree: two roots are a split view (or a forgery with a leaked key)."""
+    roots = {checkpoint.root for checkpoint in same_size}
+    if len(roots) > 1:
+        report.problems.append(
+            Problem(
+                "two checkpoints of one size disagree",
+                f"checkpoints of {same_size[0].tree_size} records",
+                "one root",
+                ", ".join(sorted(root.hex()[:16] for root in roots)),
             )
-    return grouped
+        )
 
 
 def _compare_roots(log: MerkleLog, checkpoints: list[Checkpoint], report: VerifyReport) -> None:
@@ -266,11 +388,17 @@ def _compare_roots(log: MerkleLog, checkpoints: list[Checkpoint], report: Verify
             )
 
 
-def _name(ledger: GrantLedger, originator: UUID) -> str:
-    records = ledger.integrity.records_of(originator)
-    first = next((record.state for record in records if record.link.version == 1), None)
-    grant_no = _grant_no(first) if first else None
-    return f"grant {grant_no}" if grant_no else f"record {originator}"
+def _named(ledger: GrantLedger, originator: object) -> str:
+    """A chain's grant number if its first record names one (`grant B`), else its id (`record <uuid>`)."""
+    if isinstance(originator, UUID):
+        originator = originator.hex
+    if not isinstance(originator, str) or wrong_originator(originator) is not None:
+        return f"record {describe(originator)}"
+    first = next(
+        (state for _, _, _, version, _, state in ledger.integrity.chain_of(UUID(originator)) if version == 1), None
+    )
+    grant_no = _grant_no(as_bytes(first)) if isinstance(first, bytes | str) else None  # text: a tampered row
+    return f"grant {grant_no}" if grant_no else f"record {UUID(originator)}"
 
 
 def _grant_no(state: bytes) -> str | None:

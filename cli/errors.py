@@ -20,6 +20,7 @@ from domain.errors import GrantError
 from ledger.checkpoints import CheckpointFileError
 from ledger.history_import import HistoryFileError
 from ledger.personal_data import MasterKeyError
+from ledger.proofs import ProofError
 from ledger.settings import LedgerURLError
 
 USAGE_ERROR = 2
@@ -37,6 +38,7 @@ REFUSALS = (
     RulesFileError,
     HistoryFileError,
     ConfigError,
+    ProofError,
 )
 
 

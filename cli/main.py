@@ -34,6 +34,7 @@ from cli.logs import configure_logging
 from cli.operations import stuck
 from cli.params import DATE, POINTS, YUAN
 from cli.personal_data_commands import beneficiaries, erase_person
+from cli.proof_commands import prove
 from cli.render import grants_table, history_table, publication, result_line, status_block
 from cli.rules_file import load_rules
 from cli.serve_commands import serve
@@ -575,6 +576,7 @@ def region_code(value: str | None) -> str | None:
 
 
 grants.add_command(audit)
+audit.add_command(prove)
 grants.add_command(ledger_group)
 ledger_group.add_command(ledger_init)
 grants.add_command(config_group)

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, DomainEventProtocol
-from eventsourcing.persistence import JSONTranscoder, RecordConflictError
+from eventsourcing.persistence import JSONTranscoder, RecordConflictError, Recording
 from eventsourcing.utils import get_topic
 
 from domain import rules
@@ -50,7 +50,7 @@ from ledger.personal_data import (
     PersonalDataAsSealed,
     PersonalDataVault,
 )
-from ledger.recorders import CheckpointRow, LedgerRecorder
+from ledger.recorders import CheckpointRow, LedgerRecorder, MalformedCheckpoint
 from ledger.schema import ensure_postgres_schema
 from ledger.settings import creates_schema, persistence_env
 from ledger.transcodings import register_domain_transcodings
@@ -97,7 +97,6 @@ class GrantLedger(Application[UUID]):
         self._signer = signer
         self._fund_rules = fund_rules
         self._checkpoint_every = checkpoint_every
-        self._recorded_since_checkpoint = 0
 
     @property
     def integrity(self) -> LedgerRecorder:
@@ -109,8 +108,11 @@ class GrantLedger(Application[UUID]):
             msg = "this ledger was opened without a signing key, so it cannot take checkpoints"
             raise CheckpointFileError(msg)
         latest = self.integrity.latest_checkpoint()
-        log = MerkleLog() if latest is None else MerkleLog.from_frontier(latest.tree_size, _split(latest.frontier))
-        log.extend_leaf_hashes(self.integrity.hashes_after(log.size))
+        if isinstance(latest, MalformedCheckpoint):
+            latest = None  # tampered with: `verify` reports it; this one is computed from the whole log
+        log = _resumed(latest)
+        for hashes in self.integrity.hash_batches_after(log.size):
+            log.extend_leaf_hashes(hashes)
         if latest is not None and log.size == latest.tree_size:
             return _checkpoint(latest)
         checkpoint = self._signer.sign(log.size, log.root(), datetime.now(UTC), reason)
@@ -125,11 +127,7 @@ class GrantLedger(Application[UUID]):
                 reason=reason,
             )
         )
-        self._recorded_since_checkpoint = 0
         return checkpoint
-
-    def checkpoints(self) -> list[Checkpoint]:
-        return [_checkpoint(row) for row in self.integrity.checkpoints()]
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -473,19 +471,29 @@ class GrantLedger(Application[UUID]):
             return self._state_at(grant, earlier)
         self._check_actor(command, grant.state, at)
         grant.execute(command, at, self.named_decision(command), self._fund_rules)
-        recordings = self.save(grant)
-        self._checkpoint_if_due(command.grant_no, [type(r.domain_event).__name__ for r in recordings])
+        self.save(grant)
         return grant.state
 
-    def _checkpoint_if_due(self, grant_no: str, recorded: list[str]) -> None:
-        if self._signer is None:
-            return
-        self._recorded_since_checkpoint += len(recorded)
-        milestones = MILESTONES.intersection(recorded)
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:  # noqa: ANN401 - eventsourcing's signature
+        """eventsourcing's save, then a signed checkpoint if one is due (with a signer): a grant reached a milestone,
+        or these records, of whatever aggregate, reached a multiple of `checkpoint_every` in the log."""
+        recordings: list[Recording[UUID]] = super().save(*objs, **kwargs)
+        if self._signer is not None and recordings:
+            self._checkpoint_if_due(objs, recordings)
+        return recordings
+
+    def _checkpoint_if_due(self, saved: tuple[Any, ...], recordings: list[Recording[UUID]]) -> None:
+        """One checkpoint a milestone; and one every N records of the log, taken by the save whose records reach a
+        multiple of N. The save knows its records' places in the log from the insert itself, so this costs no
+        query, holds in every thread and process that writes, and misses no kind of record."""
+        milestones = MILESTONES.intersection(type(recording.domain_event).__name__ for recording in recordings)
         if milestones:
-            self.take_checkpoint(f"{', '.join(sorted(milestones))} of grant {grant_no}")
-        elif self._recorded_since_checkpoint >= self._checkpoint_every:
-            self.take_checkpoint(f"every {self._checkpoint_every} records")
+            grants = ", ".join(sorted(obj.state.grant_no for obj in saved if isinstance(obj, Grant)))
+            self.take_checkpoint(f"{', '.join(sorted(milestones))} of grant {grants}")
+            return
+        span, every = self.integrity.appended(), self._checkpoint_every
+        if span is not None and span[1] // every > (span[0] - 1) // every:
+            self.take_checkpoint(f"every {every} records")
 
     def _check_actor(self, command: GrantCommand, state: GrantState | None, at: datetime) -> None:
         """When the rules require it: the actor holds, at `at`, a role that may record this step (the register)."""
@@ -498,8 +506,7 @@ class GrantLedger(Application[UUID]):
         except GrantNotFoundError:
             self._check_actor(command, None, at)
             grant = Grant.submit(command)
-            recordings = self.save(grant)
-            self._checkpoint_if_due(command.grant_no, [type(r.domain_event).__name__ for r in recordings])
+            self.save(grant)
             return grant.state
         earlier = grant.version_of(command.command_id)
         if earlier is not None:
@@ -543,8 +550,17 @@ def _recorded(event: DomainEventProtocol[UUID]) -> RecordedEvent:
     )
 
 
-def _split(frontier: bytes) -> list[bytes]:
-    return [frontier[start : start + HASH_SIZE] for start in range(0, len(frontier), HASH_SIZE)]
+def _resumed(latest: CheckpointRow | None) -> MerkleLog:
+    """The log as of the latest checkpoint, from its frontier: only if the frontier folds to the signed root (the
+    frontier itself is not signed); otherwise from the start."""
+    if latest is None:
+        return MerkleLog()
+    frontier = [latest.frontier[start : start + HASH_SIZE] for start in range(0, len(latest.frontier), HASH_SIZE)]
+    try:
+        log = MerkleLog.from_frontier(latest.tree_size, frontier)
+    except ValueError:
+        return MerkleLog()
+    return log if log.root() == latest.root else MerkleLog()
 
 
 def _checkpoint(row: CheckpointRow) -> Checkpoint:

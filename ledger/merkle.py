@@ -5,10 +5,12 @@ as a leaf (the second-preimage attack on naive Merkle trees). A tree of n leaves
 below n, so the left part of the tree never changes as the log grows: that is what lets a later checkpoint prove it
 extends an earlier one.
 
-Two halves:
+Three parts:
 - `MerkleLog`, the incremental tree the ledger appends to. It keeps only the frontier, so its memory does not grow
   with the log and it can be saved with a checkpoint and resumed later.
-- proof functions over an in-memory list of leaf data, and their verifiers. Generators raise `ValueError` on
+- proof functions over an in-memory list of leaf data (the reference), and their verifiers;
+- the same proofs over a stream of leaf hashes, as the ledger reads them from storage a batch at a time: one pass
+  that keeps only the O(log n) subtrees the proof needs. Generators raise `ValueError` on
   arguments that make no sense (a caller's bug); verifiers judge claims made by someone else, so they answer only
   True or False: a malformed claim is a rejected claim, never an exception.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from itertools import islice
 
 HASH_SIZE = 32
 """Bytes in every hash of the tree (SHA-256)."""
@@ -153,7 +156,12 @@ def consistency_proof(leaves: Sequence[bytes], old_size: int, new_size: int) -> 
 
 
 def verify_inclusion(leaf_data: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes) -> bool:
-    """Whether `proof` shows the leaf with this data at `index` in the tree of `size` leaves with `root`.
+    """Whether `proof` shows the leaf with this data at `index` in the tree of `size` leaves with `root`."""
+    return verify_leaf_hash_inclusion(leaf_hash(leaf_data), index, size, proof, root)
+
+
+def verify_leaf_hash_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes) -> bool:
+    """Whether `proof` shows the leaf with this `leaf_hash` at `index` in the tree of `size` leaves with `root`.
 
     RFC 9162 §2.1.3.2. `fn` is the node's index and `sn` the last index on its level; the proof must be used up
     exactly when `sn` reaches 0, the root's level, so a proof one hash too long or too short fails.
@@ -161,7 +169,7 @@ def verify_inclusion(leaf_data: bytes, index: int, size: int, proof: Sequence[by
     if not 0 <= index < size:
         return False
     fn, sn = index, size - 1
-    r = leaf_hash(leaf_data)
+    r = leaf
     for p in proof:
         if sn == 0:
             return False
@@ -193,6 +201,69 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
     # When the old tree is a perfect subtree, the proof omits its root: the verifier already has it.
     path = [old_root, *proof] if old_size & (old_size - 1) == 0 else list(proof)
     return _rebuild_both_roots(old_size, new_size, path) == (old_root, new_root)
+
+
+def inclusion_proof_from_leaf_hashes(leaf_hashes: Iterable[bytes], index: int, size: int) -> list[bytes]:
+    """`inclusion_proof` over the first `size` of a stream of leaf hashes, read once, keeping O(log size) hashes."""
+    if not 0 <= index < size:
+        raise ValueError(f"leaf index {index} is not in a tree of {size} leaves (need 0 <= index < size)")
+    siblings: list[tuple[int, int]] = []  # from the root down, the sibling range at each split on the way to the leaf
+    lo, hi = 0, size
+    while hi - lo > 1:
+        mid = lo + _split(hi - lo)
+        if index < mid:
+            siblings.append((mid, hi))
+            hi = mid
+        else:
+            siblings.append((lo, mid))
+            lo = mid
+    roots = _range_roots(leaf_hashes, siblings, size)
+    return [roots[sibling] for sibling in reversed(siblings)]  # bottom first
+
+
+def consistency_proof_from_leaf_hashes(leaf_hashes: Iterable[bytes], old_size: int, new_size: int) -> list[bytes]:
+    """`consistency_proof` over the first `new_size` of a stream of leaf hashes, read once, keeping O(log) hashes."""
+    if not 0 <= old_size <= new_size:
+        raise ValueError(
+            f"old_size {old_size} cannot precede new_size {new_size} (need 0 <= old_size <= new_size): a log only grows"
+        )
+    if old_size in {0, new_size}:
+        return []
+    ranges: list[tuple[int, int]] = []  # SUBPROOF's subtrees from the root down, as `_subproof` adds them
+    m, lo, hi, old_root_known = old_size, 0, new_size, True
+    while m != hi - lo:
+        mid = lo + _split(hi - lo)
+        if m <= mid - lo:
+            ranges.append((mid, hi))
+            hi = mid
+        else:
+            ranges.append((lo, mid))
+            m, lo, old_root_known = m - (mid - lo), mid, False
+    if not old_root_known:
+        ranges.append((lo, hi))
+    roots = _range_roots(leaf_hashes, ranges, new_size)
+    return [roots[subtree] for subtree in reversed(ranges)]  # innermost first, as SUBPROOF returns them
+
+
+def _range_roots(
+    leaf_hashes: Iterable[bytes], ranges: Iterable[tuple[int, int]], size: int
+) -> dict[tuple[int, int], bytes]:
+    """The root of each of these disjoint leaf ranges, from one pass over the first `size` leaf hashes."""
+    pending = sorted(ranges)
+    roots: dict[tuple[int, int], bytes] = {}
+    log, index, current = MerkleLog(), 0, 0
+    for leaf in islice(leaf_hashes, size):
+        while current < len(pending) and index >= pending[current][1]:
+            current += 1
+        if current < len(pending) and pending[current][0] <= index:
+            log.extend_leaf_hashes((leaf,))
+            if index == pending[current][1] - 1:
+                roots[pending[current]] = log.root()
+                log = MerkleLog()
+        index += 1
+    if index < size:
+        raise ValueError(f"a tree of {size} leaves needs {size} leaf hashes, got {index}")
+    return roots
 
 
 def _rebuild_both_roots(old_size: int, new_size: int, path: Sequence[bytes]) -> tuple[bytes, bytes] | None:

@@ -12,6 +12,7 @@ destroying a person's key is how they are erased. The SQL differs by dialect onl
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,16 +20,35 @@ from datetime import datetime
 from typing import Any, LiteralString
 from uuid import UUID
 
-from eventsourcing.persistence import DatabaseError, StoredEvent
+from eventsourcing.persistence import DatabaseError, OperationalError, ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteTransaction
 from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed
 
-from ledger.integrity import GENESIS, ChainLink, LogRecord, StoredRecord, encoded_topic, hash_of_record, record_prefix
+from ledger.integrity import (
+    GENESIS,
+    RECORD_DOMAIN,
+    ChainLink,
+    LogRecord,
+    StoredRecord,
+    encoded_topic,
+    hash_of_record,
+)
+from ledger.stored_values import (
+    HASH_SIZE,
+    WrongType,
+    as_bytes,
+    wrong_bytes,
+    wrong_hash,
+    wrong_size,
+    wrong_text,
+    wrong_time,
+)
 
 BATCH = 10_000  # rows per round trip when streaming the log: memory stays flat however long the log is
+CHECKPOINT_BATCH = 1_000  # checkpoint rows per round trip when streaming them
 
 
 class ChainBrokenError(Exception):
@@ -48,6 +68,15 @@ class CheckpointRow:
     signature: bytes
     key_id: str
     reason: str
+
+
+@dataclass(frozen=True)
+class MalformedCheckpoint:
+    """A checkpoint row holding values of the wrong type: its size and root as stored, and what is wrong."""
+
+    tree_size: object
+    root: object
+    wrong: list[WrongType]
 
 
 @dataclass(frozen=True)
@@ -99,11 +128,10 @@ SELECT_LOG_RECORDS = (
     "SELECT {position}, record_hash, originator_id, originator_version, topic, state FROM {events} "
     "WHERE {position} > {p} AND {chained} ORDER BY {position} LIMIT {p}"
 )
-SELECT_RECORDS_OF = (
-    "SELECT {position} AS position, originator_id, originator_version, record_hash, topic, state FROM {events} "
+SELECT_RECORDS_OF = (  # in `LogRecord`'s order
+    "SELECT {position}, record_hash, originator_id, originator_version, topic, state FROM {events} "
     "WHERE originator_id = {p} AND {chained} ORDER BY originator_version"
 )
-TAKE_WRITE_LOCK = "INSERT INTO {checkpoints} SELECT * FROM {checkpoints} WHERE 0"  # SQLite: see _insert_events
 INSERT_EVENT = (  # SQLite: eventsourcing's row and its hash; its row id is its place in the log
     "INSERT INTO {events} (originator_id, originator_version, topic, state, record_hash) "
     "VALUES ({p}, {p}, {p}, {p}, {p})"
@@ -113,7 +141,8 @@ INSERT_CHAINED_EVENTS = (  # PostgreSQL: the rows as parallel arrays, numbered a
     "SELECT r.originator_id, r.originator_version, r.topic, r.state, r.record_hash, log.size + r.n "
     "FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[], %b::bytea[]) WITH ORDINALITY "
     "AS r (originator_id, originator_version, topic, state, record_hash, n), "
-    "(SELECT COALESCE(MAX(position), 0) AS size FROM {events}) AS log ORDER BY r.n RETURNING notification_id"
+    "(SELECT COALESCE(MAX(position), 0) AS size FROM {events}) AS log ORDER BY r.n "
+    "RETURNING notification_id, position"
 )
 SELECT_UNCHAINED_EVENTS = (
     "SELECT originator_id, originator_version FROM {events} WHERE record_hash IS NULL OR {position} IS NULL "
@@ -129,8 +158,12 @@ INSERT_PERSON_KEY = (
 )
 SELECT_PERSON_KEY = "SELECT wrapped_key FROM {person_keys} WHERE person_id = {p}"
 DELETE_PERSON_KEY = "DELETE FROM {person_keys} WHERE person_id = {p}"
-SELECT_CHECKPOINTS = (
-    "SELECT tree_size, root, taken_at, frontier, signature, key_id, reason FROM {checkpoints} ORDER BY tree_size"
+SELECT_CHECKPOINTS_AFTER = (  # no frontier: the verifier does not need it
+    "SELECT tree_size, root, taken_at, signature, key_id, reason FROM {checkpoints} WHERE tree_size > {p} "
+    "ORDER BY tree_size LIMIT {p}"
+)
+SELECT_CHECKPOINTS_OF_SIZE = (
+    "SELECT tree_size, root, taken_at, signature, key_id, reason FROM {checkpoints} WHERE tree_size = {p}"
 )
 SELECT_LATEST_CHECKPOINT = (
     "SELECT tree_size, root, taken_at, frontier, signature, key_id, reason FROM {checkpoints} "
@@ -147,27 +180,25 @@ def chain_hashes(
     """Each new record's hash, chained to its grant's previous record; and each grant's new tip."""
     latest: dict[int, tuple[bytes, int, bytes]] = {}  # grant -> its record prefix, latest version and hash
     hashes = []
-    for stored in stored_events:
-        originator = _uuid(stored.originator_id)
-        version = stored.originator_version
-        known = latest.get(originator.int)
-        previous: bytes | None
+    for stored in stored_events:  # a grant's step is one event: this runs once a save, and is kept flat
+        originator = stored.originator_id
+        if type(originator) is not UUID:
+            originator = UUID(str(originator))
+        grant, version = originator.int, stored.originator_version
+        known = latest.get(grant)
         if known is not None and known[1] == version - 1:
             prefix, previous = known[0], known[2]
         else:
-            prefix = record_prefix(originator.bytes)
-            previous = GENESIS if version == 1 else previous_hash(originator, version - 1)
-        if previous is None:
-            msg = f"record {originator} v{version} cannot be chained: version {version - 1} has no hash"
-            raise ChainBrokenError(msg)
+            prefix = RECORD_DOMAIN + originator.bytes  # record_prefix, inlined
+            found = GENESIS if version == 1 else previous_hash(originator, version - 1)
+            if found is None:
+                msg = f"record {originator} v{version} cannot be chained: version {version - 1} has no hash of 32 bytes"
+                raise ChainBrokenError(msg)
+            previous = found
         hashed = hash_of_record(prefix, version, encoded_topic(stored.topic), stored.state, previous)
-        latest[originator.int] = (prefix, version, hashed)
+        latest[grant] = (prefix, version, hashed)
         hashes.append(hashed)
     return hashes, {grant: (version, hashed) for grant, (_, version, hashed) in latest.items()}
-
-
-def _uuid(originator: object) -> UUID:
-    return originator if isinstance(originator, UUID) else UUID(str(originator))
 
 
 class _Tips:
@@ -205,6 +236,13 @@ class LedgerRecorder:
     tables: LedgerTables
     datastore: Any
     tips: _Tips
+    _appended: threading.local  # `appended()`: set by each insert, per thread
+
+    def appended(self) -> tuple[int, int] | None:
+        """The first and last log positions of the records this thread's latest insert wrote (consecutive: one
+        transaction numbers its records in a row), known from the insert itself, without asking the database."""
+        span: tuple[int, int] | None = getattr(self._appended, "span", None)
+        return span
 
     def _encode_id(self, originator_id: UUID) -> object:
         return originator_id
@@ -249,7 +287,8 @@ class LedgerRecorder:
                 return known
             self._run(cursor, SELECT_PREVIOUS_HASH, (self._encode_id(originator), version))
             row = cursor.fetchone()
-            return None if row is None or row["record_hash"] is None else bytes(row["record_hash"])
+            stored = None if row is None else row["record_hash"]
+            return stored if isinstance(stored, bytes) and len(stored) == HASH_SIZE else None
 
         hashes, tips = chain_hashes(stored_events, previous_hash)
         self.tips.written(tips)
@@ -262,14 +301,19 @@ class LedgerRecorder:
             return 0 if row is None else int(row["size"])
 
     def hashes_after(self, position: int) -> Iterator[bytes]:
-        """The record hashes after `position`, in log order, fetched in batches: what a checkpoint adds up."""
+        """The record hashes after `position`, in log order, fetched in batches: what a proof adds up."""
+        for batch in self.hash_batches_after(position):
+            yield from batch
+
+    def hash_batches_after(self, position: int) -> Iterator[list[bytes]]:
+        """`hashes_after` a batch at a time: what a checkpoint adds up, a list at once (no step per hash)."""
         while True:
             with self.datastore.transaction(commit=False) as cursor:
                 self._plain_tuples(cursor)
                 self._run(cursor, SELECT_HASHES, (position, BATCH))
                 rows = cursor.fetchall()
-            for _, stored in rows:
-                yield bytes(stored)
+            # As stored: a tampered row's text only changes the root (and `verify` reports it).
+            yield [stored if type(stored) is bytes else as_bytes(stored) for _, stored in rows]
             if len(rows) < BATCH:
                 return
             position = int(rows[-1][0])
@@ -295,28 +339,45 @@ class LedgerRecorder:
         return rows
 
     def latest_before(self, originator: str, version: int) -> tuple[int, bytes] | None:
-        """The version and hash of a grant's latest record before `version`: where the verifier resumes a chain."""
+        """The version and hash of a grant's latest record before `version`: where the verifier resumes a chain.
+
+        The hash as bytes whatever was stored (the verifier has reported a stored hash of the wrong type already).
+        """
         with self.datastore.transaction(commit=False) as cursor:
             self._run(cursor, SELECT_LATEST_BEFORE, (self._encode_id(UUID(originator)), version))
             row = cursor.fetchone()
-        return None if row is None else (int(row["originator_version"]), bytes(row["record_hash"]))
+        return None if row is None else (int(row["originator_version"]), as_bytes(row["record_hash"]))
 
     def event_count(self) -> int:
         with self.datastore.transaction(commit=False) as cursor:
             self._run(cursor, SELECT_EVENT_COUNT)
             return int(cursor.fetchone()["count"])
 
-    def records_of(self, originator_id: UUID) -> list[StoredRecord]:
-        """One grant's records with their hashes and places in the log, in version order."""
+    def chain_of(self, originator_id: UUID) -> list[LogRecord]:
+        """One grant's records in version order, as stored (a tampered row may hold values of the wrong type)."""
         with self.datastore.transaction(commit=False) as cursor:
+            self._plain_tuples(cursor)
             self._run(cursor, SELECT_RECORDS_OF, (self._encode_id(originator_id),))
-            return [_record(row) for row in cursor.fetchall()]
+            return self._log_records(cursor.fetchall())
 
-    def unchained_events(self) -> list[tuple[UUID, int]]:
-        """Events with no hash or no place in the log: written behind the ledger's back."""
+    def records_of(self, originator_id: UUID) -> list[StoredRecord]:
+        """One grant's records with their hashes and places in the log, in version order.
+
+        For reading, not judging: a row whose version is not a number is left out, a hash that is not bytes is
+        read as bytes (`verify` reports both).
+        """
+        return [
+            StoredRecord(ChainLink(position, originator_id, version, as_bytes(stored)), topic, as_bytes(state))
+            for position, stored, _, version, topic, state in self.chain_of(originator_id)
+            if type(version) is int
+        ]
+
+    def unchained_events(self) -> list[tuple[object, object]]:
+        """Events with no hash or no place in the log (written behind the ledger's back): their ids and versions,
+        as stored."""
         with self.datastore.transaction(commit=False) as cursor:
             self._run(cursor, SELECT_UNCHAINED_EVENTS)
-            return [(UUID(str(row["originator_id"])), int(row["originator_version"])) for row in cursor.fetchall()]
+            return [(row["originator_id"], row["originator_version"]) for row in cursor.fetchall()]
 
     def insert_checkpoint(self, row: CheckpointRow) -> None:
         """Record a checkpoint, unless another writer already recorded one of this size."""
@@ -333,12 +394,26 @@ class LedgerRecorder:
         with self.datastore.transaction(commit=True) as cursor:
             self._run(cursor, INSERT_CHECKPOINT, params)
 
-    def checkpoints(self) -> list[CheckpointRow]:
-        with self.datastore.transaction(commit=False) as cursor:
-            self._run(cursor, SELECT_CHECKPOINTS)
-            return [self._checkpoint(row) for row in cursor.fetchall()]
+    def checkpoints(self) -> Iterator[CheckpointRow | MalformedCheckpoint]:
+        """Every checkpoint in order of size (those of one size together), without their frontiers, read in batches:
+        memory stays flat however many there are."""
+        after: object = -1
+        while True:
+            rows = self._checkpoint_rows(SELECT_CHECKPOINTS_AFTER, (after, CHECKPOINT_BATCH))
+            if len(rows) < CHECKPOINT_BATCH:
+                yield from (self._checkpoint(row) for row in rows)
+                return
+            # The last size may go on in the next batch: all of its checkpoints are read at once.
+            after = rows[-1]["tree_size"]
+            yield from (self._checkpoint(row) for row in rows if row["tree_size"] != after)
+            yield from (self._checkpoint(row) for row in self._checkpoint_rows(SELECT_CHECKPOINTS_OF_SIZE, (after,)))
 
-    def latest_checkpoint(self) -> CheckpointRow | None:
+    def _checkpoint_rows(self, template: str, params: Sequence[object]) -> list[Any]:
+        with self.datastore.transaction(commit=False) as cursor:
+            self._run(cursor, template, params)
+            return list(cursor.fetchall())
+
+    def latest_checkpoint(self) -> CheckpointRow | MalformedCheckpoint | None:
         with self.datastore.transaction(commit=False) as cursor:
             self._run(cursor, SELECT_LATEST_CHECKPOINT)
             row = cursor.fetchone()
@@ -369,53 +444,58 @@ class LedgerRecorder:
     def _encode_time(self, instant: datetime) -> object:
         return instant
 
-    def _checkpoint(self, row: Any) -> CheckpointRow:  # noqa: ANN401 - a driver's row
-        taken_at = row["taken_at"]
+    def _checkpoint(self, row: Any) -> CheckpointRow | MalformedCheckpoint:  # noqa: ANN401 - a driver's row
+        """A checkpoint row as the ledger wrote it, or what is wrong with it (SQLite keeps any value anywhere)."""
+        size, root, taken_at, signature = row["tree_size"], row["root"], row["taken_at"], row["signature"]
+        frontier = row["frontier"] if "frontier" in row.keys() else b""  # noqa: SIM118 - sqlite3.Row has no `in`
+        key_id, reason = row["key_id"], row["reason"]
+        wrong = [
+            problem
+            for problem in (
+                wrong_size(size),
+                wrong_hash("root", root),
+                wrong_time(taken_at),
+                wrong_bytes("signature", signature),
+                wrong_bytes("frontier", frontier),
+                wrong_text("key_id", key_id),
+                wrong_text("reason", reason),
+            )
+            if problem is not None
+        ]
+        if wrong:
+            return MalformedCheckpoint(size, root, wrong)
         return CheckpointRow(
-            tree_size=int(row["tree_size"]),
-            root=bytes(row["root"]),
+            tree_size=size,
+            root=root,
             taken_at=taken_at if isinstance(taken_at, datetime) else datetime.fromisoformat(taken_at),
-            frontier=bytes(row["frontier"]),
-            signature=bytes(row["signature"]),
-            key_id=str(row["key_id"]),
-            reason=str(row["reason"]),
+            frontier=frontier,
+            signature=signature,
+            key_id=key_id,
+            reason=reason,
         )
-
-
-def _link(row: Any) -> ChainLink:  # noqa: ANN401 - a driver's row
-    return ChainLink(
-        position=int(row["position"]),
-        originator_id=UUID(str(row["originator_id"])),
-        version=int(row["originator_version"]),
-        hash=bytes(row["record_hash"]),
-    )
-
-
-def _record(row: Any) -> StoredRecord:  # noqa: ANN401 - a driver's row
-    return StoredRecord(_link(row), row["topic"], _as_bytes(row["state"]))
-
-
-def _as_bytes(value: object) -> bytes | None:
-    """Stored bytes as read back; a tampered row may hold text or a number where bytes belong."""
-    if value is None:
-        return None
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value)
-    return str(value).encode()
 
 
 class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder):
     def __init__(self, datastore: Any, events_table_name: str = "stored_events") -> None:  # noqa: ANN401
         self.tables = LedgerTables.beside(events_table_name, "?", "rowid")
         self.tips = _Tips()
+        self._appended = threading.local()
         super().__init__(datastore, events_table_name)
         self.insert_events_statement = self.tables.render(INSERT_EVENT)
-        self.take_write_lock_statement = self.tables.render(TAKE_WRITE_LOCK)
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:  # noqa: ANN401
+        """eventsourcing's insert, in a transaction that holds SQLite's write lock from its start (see `_Immediate`)."""
         self.tips.written({})  # nothing of an earlier, failed write may be taken for this one
-        ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+        self._appended.span = None
+        with (
+            self.datastore.get_connection(commit=True) as connection,
+            _Immediate(connection, commit=True) as transaction,
+            transaction as cursor,
+        ):
+            ids = self._insert_events(cursor, stored_events, **kwargs)
         self.tips.committed()
+        if ids:
+            self._appended.span = (ids[0], ids[-1])  # the row ids: the records' places in the log
         return ids
 
     def construct_create_table_statements(self) -> list[str]:
@@ -451,26 +531,40 @@ class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder
     def _encode_time(self, instant: datetime) -> object:
         return instant.isoformat()
 
-    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **_: object) -> Sequence[int]:
-        """eventsourcing's rows with their hashes, in one `executemany`; their row ids are their places in the log.
+    def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **_: object) -> Sequence[int]:  # noqa: ANN401
+        """eventsourcing's rows with their hashes; their row ids are their places in the log.
 
-        The row ids are consecutive: in SQLite's one write transaction at a time, each new row of a table without
-        AUTOINCREMENT takes the largest row id plus one, so the last one inserted gives them all.
+        One event (a grant's step) is one `execute`, whose row id the cursor gives; more are one `executemany`, after
+        which one query gives the last row id. The row ids are consecutive: in SQLite's one write transaction at a
+        time, each new row of a table without AUTOINCREMENT takes the largest row id plus one.
         """
-        # Take SQLite's write lock before reading the chains' tips: a transaction that read first could not wait for
-        # another writer's commit and would fail at once with "database is locked". An insert that inserts
-        # nothing takes the lock (waiting out the busy timeout) and changes nothing.
-        c.execute(self.take_write_lock_statement)
         rows = [
             (_encoded(stored.originator_id), stored.originator_version, stored.topic, stored.state, hashed)
             for stored, hashed in zip(stored_events, self._chain(c, stored_events), strict=True)
         ]
+        if len(rows) == 1:
+            c.execute(self.insert_events_statement, rows[0])
+            return [int(c.lastrowid)]
         if not rows:
             return []
         c.executemany(self.insert_events_statement, rows)
         c.execute("SELECT last_insert_rowid()")
         last = int(c.fetchone()[0])
         return list(range(last - len(rows) + 1, last + 1))
+
+
+class _Immediate(SQLiteTransaction):
+    """A write transaction that takes SQLite's write lock as it begins (`BEGIN IMMEDIATE`), waiting out the busy
+    timeout for another writer's commit: the chains' tips are read inside it, and a transaction that had read first
+    could not wait for the lock when it came to write (it would fail at once with "database is locked")."""
+
+    def __enter__(self) -> SQLiteCursor:
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:  # as eventsourcing's own transaction translates errors
+            raise OperationalError(error) from error
+        return cursor
 
 
 def _encoded(originator: object) -> object:
@@ -487,6 +581,7 @@ class ChainedPostgresApplicationRecorder(LedgerRecorder, PostgresApplicationReco
         schema = self.datastore.schema
         self.tables = LedgerTables.beside(events_table_name, "%s", "position", schema)
         self.tips = _Tips()
+        self._appended = threading.local()
         self.sql_create_statements[self.create_table_statement_index] = Composed([SQL(_literal(self._events_table()))])
         self.sql_create_statements.extend(Composed([SQL(_literal(text))]) for text in self._ledger_statements(schema))
         insert = INSERT_CHAINED_EVENTS.format(events=self.tables.events, id_type=self.datastore.originator_id_type)
@@ -540,9 +635,26 @@ class ChainedPostgresApplicationRecorder(LedgerRecorder, PostgresApplicationReco
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:  # noqa: ANN401
         self.tips.written({})  # nothing of an earlier, failed write may be taken for this one
+        self._appended.span = self._appended.pending = None
         ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
         self.tips.committed()
+        self._appended.span = self._appended.pending  # committed: the positions are the log's now
         return ids
+
+    def _fetch_ids_after_insert_events(
+        self,
+        curs: Cursor[DictRow],
+        stored_events: Sequence[StoredEvent],
+        **_: Any,  # noqa: ANN401 - eventsourcing's signature
+    ) -> Sequence[int] | None:
+        """eventsourcing's notification ids; and the log positions the same INSERT returned, for `appended`."""
+        rows = curs.fetchall()
+        if len(rows) != len(stored_events):
+            msg = f"the insert returned {len(rows)} rows for {len(stored_events)} events"
+            raise ProgrammingError(msg)
+        positions = [int(row["position"]) for row in rows]
+        self._appended.pending = (min(positions), max(positions)) if positions else None
+        return [row["notification_id"] for row in rows]
 
     def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **_: object) -> None:
         """eventsourcing's insert (table lock, notify, one INSERT), with each row's hash and log position.

@@ -8,17 +8,23 @@ ledger holds signed checkpoints at its milestones, then tampers through raw SQL 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from typing import Protocol
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from audit import verify
 from audit.verify import VerifyReport, verify_grant, verify_ledger
 from domain.grant import grant_id
+from domain.personal import RegisterBeneficiaries
+from ledger import recorders
 from ledger.application import open_ledger
 from ledger.checkpoints import Checkpoint, CheckpointSigner
 from ledger.integrity import GENESIS, record_hash
-from tests.builders import lifecycle, submit
+from tests.builders import lifecycle, minutes, submit
+from tests.staff_support import APPOINTED_AT, appoint_builder_staff, beneficiary
 
 GRANTS = ("A", "B", "C")
 RECORDS_PER_GRANT = 11
@@ -34,6 +40,12 @@ class RawDatabase(Protocol):
 
     def originator(self, grant_no: str) -> object:
         """A grant's originator id as this backend stores it."""
+
+    def snapshot(self) -> None:
+        """Keep a copy of the ledger's events and checkpoints as they are now: a backup."""
+
+    def restore(self) -> None:
+        """Put the copy back over the ledger's events and checkpoints, as an owner restoring the backup would."""
 
 
 class LedgerUnderTest:
@@ -73,6 +85,46 @@ class IntegrityContract(LedgerUnderTest):
         assert (report.chains, report.records) == (3, 3 * RECORDS_PER_GRANT)
         assert report.checkpoints == 3 * 3 + 1, "three milestones a grant, and the exported one"
 
+    def test_a_checkpoint_is_taken_every_n_records_of_whatever_kind(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase
+    ) -> None:
+        """Decisions, staff, grants, beneficiary lists and people all count: the save whose records reach a multiple
+        of N takes one (besides the milestones')."""
+        with open_ledger(ledger_url, CheckpointSigner(key), checkpoint_every=4, master_key=bytes(32)) as ledger:
+            for number in range(3):
+                ledger.record_decision(minutes(minutes_ref=f"纪要〔2020〕{number}号"))  # records 1-3
+            appoint_builder_staff(ledger, APPOINTED_AT)  # its decision 4; each person 2 records, 1 for a second role
+            ledger.execute(submit("A"))  # 18
+            for command in lifecycle("A")[:3]:  # 19-21, the notice acknowledged at 21: a milestone
+                ledger.execute(command)
+            beneficiaries = (beneficiary(),)
+            ledger.register_beneficiaries(  # the list opened and registered, the person recorded: 22-24
+                RegisterBeneficiaries(
+                    grant_no="A", actor="officer", beneficiaries=beneficiaries, pay_by=date(2020, 9, 30)
+                )
+            )
+        sizes = sorted(int(tree_size) for (tree_size,) in raw.execute("SELECT tree_size FROM {checkpoints}"))  # type: ignore[call-overload]
+        assert sizes == [4, 8, 12, 17, 20, 21, 24], "the staff's save of 16-17 reached 16; 21 is the milestone's"
+
+    def test_records_saved_from_many_threads_at_once_are_each_counted(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase
+    ) -> None:
+        """The worker saves from several threads: no shared count to lose an update, no multiple of N skipped."""
+        threads, each, every = 4, 6, 4
+        with open_ledger(ledger_url, CheckpointSigner(key), checkpoint_every=every) as ledger:
+
+            def record(thread: int) -> None:
+                for number in range(each):
+                    ledger.record_decision(minutes(minutes_ref=f"纪要〔2020〕{thread}-{number}号"))
+
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(record, range(threads)))
+            assert ledger.integrity.log_size() == threads * each
+        sizes = sorted(int(tree_size) for (tree_size,) in raw.execute("SELECT tree_size FROM {checkpoints}"))  # type: ignore[call-overload]
+        assert sizes[-1] == threads * each, "the save of the last record reached the last multiple"
+        assert 1 <= len(sizes) <= threads * each // every
+        assert sizes[0] >= every
+
     def test_the_application_connection_cannot_update_or_delete(self, ledger_url: str, exported: Checkpoint) -> None:
         with open_ledger(ledger_url) as ledger:
             for statement in (
@@ -107,6 +159,72 @@ class IntegrityContract(LedgerUnderTest):
         with open_ledger(ledger_url) as ledger:
             assert not verify_grant(ledger, "B").ok
             assert verify_grant(ledger, "A").ok
+
+    def test_a_changed_record_hash_is_reported_once_not_again_at_the_next_version(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        """Version 6 is chained to the hash version 5's bytes give, which is not the one now stored beside them: the
+        changed hash is version 5's problem only (and the Merkle log's, whose leaf it is)."""
+        raw.drop_guards()
+        raw.execute(
+            "UPDATE {events} SET record_hash = {p} WHERE originator_id = {p} AND originator_version = 5",
+            bytes(range(32)),
+            raw.originator("B"),
+        )
+        problems = [str(problem) for problem in self.verify(ledger_url, key).problems]
+        changed = [p for p in problems if "stored record changed" in p]
+        expected = f"hash {self.hash_of(raw, 'B', 5)}, found {bytes(range(32)).hex()[:16]}"
+        assert changed == [f"grant B version 5 (log position 16): stored record changed: expected {expected}"]
+        assert any("log differs from its checkpoint" in p for p in problems), problems
+        with open_ledger(ledger_url) as ledger:
+            assert [str(problem) for problem in verify_grant(ledger, "B").problems] == changed
+
+    def test_chains_forgotten_by_the_verifier_are_resumed_and_judged_alike(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Grants recorded turn about, and a verifier that keeps one chain's tip and reads two records at a time: every
+        chain is resumed from the records stored before, and each tampering is reported as with memory to spare."""
+        with open_ledger(ledger_url, CheckpointSigner(key)) as ledger:
+            for grant_no in GRANTS:
+                ledger.execute(submit(grant_no))
+            for turn in zip(*(lifecycle(grant_no) for grant_no in GRANTS), strict=True):
+                for command in turn:
+                    ledger.execute(command)
+        raw.drop_guards()
+        raw.execute("DELETE FROM {events} WHERE originator_id = {p} AND originator_version = 4", raw.originator("A"))
+        raw.execute(
+            "UPDATE {events} SET state = {p} WHERE originator_id = {p} AND originator_version = 5",
+            b"{}",
+            raw.originator("B"),
+        )
+        raw.execute(
+            "UPDATE {events} SET record_hash = {p} WHERE originator_id = {p} AND originator_version = 7",
+            bytes(32),
+            raw.originator("C"),
+        )
+        remembered = [str(problem) for problem in self.verify(ledger_url, key).problems]
+        monkeypatch.setattr(verify, "TIPS_KEPT", 1)
+        monkeypatch.setattr(recorders, "BATCH", 2)
+        forgotten = [str(problem) for problem in self.verify(ledger_url, key).problems]
+        assert sorted(forgotten) == sorted(remembered), "the same problems (in another order: batches are smaller)"
+        assert [p.split(":")[0] for p in remembered if "record deleted" in p or "stored record changed" in p] == [
+            "grant A version 4 (before log position 13)",
+            "grant B version 5 (log position 14)",
+            "grant C version 7 (log position 21)",
+        ]
+
+    def hash_of(self, raw: RawDatabase, grant_no: str, version: int) -> str:
+        """The first 16 hex digits of a record's hash as its stored bytes and predecessor give it."""
+        rows = raw.execute(
+            "SELECT originator_version, topic, state FROM {events} WHERE originator_id = {p} "
+            "AND originator_version <= {p} ORDER BY originator_version",
+            raw.originator(grant_no),
+            version,
+        )
+        previous = GENESIS
+        for stored_version, topic, state in rows:
+            previous = record_hash(grant_id(grant_no), int(stored_version), str(topic), bytes(state), previous)  # type: ignore[call-overload, arg-type]
+        return previous.hex()[:16]
 
     def test_two_versions_swapped_are_reported(
         self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
@@ -218,6 +336,25 @@ class IntegrityContract(LedgerUnderTest):
         assert any("log position missing" in p for p in problems), problems
         assert any("log differs from its checkpoint" in p for p in problems), problems
 
+    def test_an_older_copy_of_the_database_restored_is_caught_against_a_later_exported_checkpoint(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase
+    ) -> None:
+        with open_ledger(ledger_url, CheckpointSigner(key)) as ledger:
+            ledger.execute(submit("A"))
+            for command in lifecycle("A"):
+                ledger.execute(command)
+            raw.snapshot()
+            ledger.execute(submit("B"))
+            later = ledger.take_checkpoint("exported")
+        raw.restore()
+        assert self.verify(ledger_url, key).ok, "the backup is consistent with itself"
+        problems = [str(problem) for problem in self.verify(ledger_url, key, against=later).problems]
+        expected = (
+            f"{later.describe()}: log truncated: expected at least {later.tree_size} records, "
+            f"found {later.tree_size - 1} records in the ledger"
+        )
+        assert problems == [expected]
+
     def test_two_checkpoints_of_one_size_with_different_roots_are_reported(
         self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
     ) -> None:
@@ -228,6 +365,32 @@ class IntegrityContract(LedgerUnderTest):
         assert any(f"checkpoints of {exported.tree_size} records: two checkpoints" in p for p in problems), problems
         assert any("log differs from its checkpoint" in p for p in problems), problems
 
+    def test_checkpoints_read_two_at_a_time_are_each_checked_once(
+        self,
+        ledger_url: str,
+        key: Ed25519PrivateKey,
+        raw: RawDatabase,
+        exported: Checkpoint,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """Checkpoints are streamed in order of size; those of one size are read together even where a batch ends."""
+        monkeypatch.setattr(recorders, "CHECKPOINT_BATCH", 2)
+        assert self.verify(ledger_url, key, against=exported).checkpoints == 3 * 3 + 1
+        middle = sorted(int(size) for (size,) in raw.execute("SELECT tree_size FROM {checkpoints}"))[1]  # type: ignore[call-overload]
+        forged = CheckpointSigner(key).sign(middle, bytes(32), exported.taken_at, "forged")
+        self._insert_checkpoint(raw, forged)
+        self._insert_checkpoint(
+            raw, CheckpointSigner(Ed25519PrivateKey.generate()).sign(middle, bytes(32), forged.taken_at, "x")
+        )
+        report = self.verify(ledger_url, key)
+        assert report.checkpoints == 3 * 3 + 1 + 2
+        assert [problem.what for problem in report.problems] == [
+            "checkpoint signature invalid",
+            "two checkpoints of one size disagree",
+            "log differs from its checkpoint",
+            "log differs from its checkpoint",
+        ], report.problems
+
     def test_a_checkpoint_signed_with_another_key_is_reported(
         self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
     ) -> None:
@@ -237,6 +400,33 @@ class IntegrityContract(LedgerUnderTest):
         assert len(problems) == 1
         assert "checkpoint signature invalid" in problems[0]
         assert impostor.key_id in problems[0]
+
+    def test_a_topic_set_to_null_is_reported_as_a_value_of_the_wrong_type(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        raw.drop_guards()
+        raw.execute(
+            "UPDATE {events} SET topic = NULL WHERE originator_id = {p} AND originator_version = 5", raw.originator("B")
+        )
+        expected = [
+            "grant B version 5 (log position 16): stored value of the wrong type: expected topic as text, found NULL"
+        ]
+        assert [str(problem) for problem in self.verify(ledger_url, key).problems] == expected
+        with open_ledger(ledger_url) as ledger:
+            assert [str(problem) for problem in verify_grant(ledger, "B").problems] == expected
+
+    def test_a_checkpoint_after_a_tampered_frontier_still_signs_the_true_root(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        """The frontier a checkpoint saves is not signed: the next checkpoint resumes from it only if it folds to the
+        signed root, and otherwise adds up the whole log."""
+        raw.drop_guards()
+        raw.execute("UPDATE {checkpoints} SET frontier = {p} WHERE tree_size = {p}", bytes(32), exported.tree_size)
+        with open_ledger(ledger_url, CheckpointSigner(key)) as ledger:
+            ledger.execute(submit("D"))
+            later = ledger.take_checkpoint("after the tampering")
+        assert later.tree_size == exported.tree_size + 1
+        assert self.verify(ledger_url, key, against=later).ok
 
     def test_an_event_written_behind_the_ledgers_back_is_reported(
         self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint

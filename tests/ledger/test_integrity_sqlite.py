@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from audit.verify import verify_grant
 from domain.grant import grant_id
 from ledger.application import open_ledger
-from ledger.checkpoints import CheckpointSigner
+from ledger.checkpoints import Checkpoint
 from ledger.recorders import LedgerShapeError
-from tests.builders import lifecycle, submit
-from tests.ledger.integrity_contract import IntegrityContract, RawDatabase
+from tests.ledger.integrity_contract import RawDatabase
 from tests.ledger.personal_data_contract import PersonalDataContract
+from tests.ledger.proof_contract import ProofContract
 
 
 class RawSQLite:
@@ -35,8 +36,22 @@ class RawSQLite:
     def originator(self, grant_no: str) -> object:
         return grant_id(grant_no).hex
 
+    def snapshot(self) -> None:
+        with closing(sqlite3.connect(self.path)) as source, closing(sqlite3.connect(self.backup)) as target:
+            source.backup(target)
 
-class TestIntegrityOnSQLite(IntegrityContract, PersonalDataContract):
+    def restore(self) -> None:
+        """The backup file copied over the ledger's, its write-ahead log removed: what restoring a file does."""
+        shutil.copyfile(self.backup, self.path)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+    @property
+    def backup(self) -> Path:
+        return self.path.with_suffix(".backup")
+
+
+class TestIntegrityOnSQLite(ProofContract, PersonalDataContract):
     @pytest.fixture
     def ledger_url(self, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path}/ledger.sqlite"
@@ -45,29 +60,131 @@ class TestIntegrityOnSQLite(IntegrityContract, PersonalDataContract):
     def raw(self, tmp_path: Path) -> RawDatabase:
         return RawSQLite(tmp_path / "ledger.sqlite")
 
-    def test_an_older_backup_restored_is_caught_against_a_later_exported_checkpoint(
-        self, ledger_url: str, key: Ed25519PrivateKey, tmp_path: Path
+    @pytest.mark.parametrize(
+        ("column", "value", "expected"),
+        [
+            ("topic", "x'00ff'", "expected topic as text, found 2 bytes 00ff"),
+            ("state", "'none'", "expected state as bytes, found text 'none'"),
+            ("record_hash", "x'00ff'", "expected record_hash as 32 bytes, found 2 bytes 00ff"),
+        ],
+    )
+    def test_a_value_of_the_wrong_type_is_reported_where_it_is(
+        self,
+        ledger_url: str,
+        key: Ed25519PrivateKey,
+        raw: RawDatabase,
+        exported: Checkpoint,
+        column: str,
+        value: str,
+        expected: str,
     ) -> None:
-        path = tmp_path / "ledger.sqlite"
-        with open_ledger(ledger_url, CheckpointSigner(key)) as ledger:
-            ledger.execute(submit("A"))
-            for command in lifecycle("A"):
-                ledger.execute(command)
-            backup = tmp_path / "backup.sqlite"
-            with closing(sqlite3.connect(path)) as source, closing(sqlite3.connect(backup)) as target:
-                source.backup(target)
-            ledger.execute(submit("B"))
-            later = ledger.take_checkpoint("exported")
-        shutil.copyfile(backup, path)
-        for suffix in ("-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        assert self.verify(ledger_url, key).ok, "the backup is consistent with itself"
-        problems = [str(problem) for problem in self.verify(ledger_url, key, against=later).problems]
-        expected = (
-            f"{later.describe()}: log truncated: expected at least {later.tree_size} records, "
-            f"found {later.tree_size - 1} records in the ledger"
+        """SQLite keeps any value in any column: each is named with its grant, version and log position."""
+        raw.drop_guards()
+        raw.execute(
+            f"UPDATE {{events}} SET {column} = {value} WHERE originator_id = {{p}} AND originator_version = 5",  # noqa: S608 - the test's own values
+            raw.originator("B"),
         )
-        assert problems == [expected]
+        problem = f"grant B version 5 (log position 16): stored value of the wrong type: {expected}"
+        problems = [str(problem) for problem in self.verify(ledger_url, key).problems]
+        assert problem in problems
+        assert not any("grant B version 6" in p for p in problems), "its successor is untouched"
+        with open_ledger(ledger_url) as ledger:
+            assert problem in [str(problem) for problem in verify_grant(ledger, "B").problems]
+
+    def test_a_record_hash_stored_as_text_is_reported_and_its_place_in_the_log_too(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        raw.drop_guards()
+        raw.execute(
+            "UPDATE {events} SET record_hash = hex(record_hash) WHERE originator_id = {p} AND originator_version = 5",
+            raw.originator("B"),
+        )
+        problems = [str(problem) for problem in self.verify(ledger_url, key).problems]
+        assert problems[0].startswith(
+            "grant B version 5 (log position 16): stored value of the wrong type: expected record_hash as 32 bytes, "
+            "found text '"
+        )
+        assert not any("grant B version 6" in p for p in problems), "its successor is untouched"
+        assert any("log differs from its checkpoint" in p for p in problems[1:]), problems
+        with open_ledger(ledger_url) as ledger:
+            assert [str(problem) for problem in verify_grant(ledger, "B").problems] == problems[:1]
+
+    def test_a_version_stored_as_text_is_reported_with_its_grant_and_log_position(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        raw.drop_guards()
+        raw.execute(
+            "UPDATE {events} SET originator_version = 'five' WHERE originator_id = {p} AND originator_version = 5",
+            raw.originator("B"),
+        )
+        assert [str(problem) for problem in self.verify(ledger_url, key).problems] == [
+            (
+                "grant B (log position 16): stored value of the wrong type: expected originator_version as an "
+                "integer, found text 'five'"
+            )
+        ]
+
+    @pytest.mark.parametrize(
+        ("value", "found"),
+        [
+            ("CAST(originator_id AS BLOB)", f"32 bytes {grant_id('B').hex.encode()[:12].hex()}..."),
+            ("upper(originator_id)", f"text '{grant_id('B').hex.upper()[:24]}...'"),
+        ],
+    )
+    def test_an_originator_id_of_another_type_or_spelling_is_reported_at_its_log_position(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint, value: str, found: str
+    ) -> None:
+        """Another spelling of the same id would hide the event from its grant, which is read by the exact text."""
+        raw.drop_guards()
+        raw.execute(
+            f"UPDATE {{events}} SET originator_id = {value} WHERE originator_id = {{p}} AND originator_version = 5",  # noqa: S608
+            raw.originator("B"),
+        )
+        problems = [str(problem) for problem in self.verify(ledger_url, key).problems]
+        assert problems[0].startswith(
+            "log position 16: stored value of the wrong type: expected originator_id as 32 lowercase hex digits, "
+            f"found {found}"
+        ), problems
+        assert problems[1:] == [
+            "grant B version 5 (before log position 17): record deleted: expected its stored event, found none"
+        ]
+
+    @pytest.mark.parametrize(
+        ("column", "value", "where", "expected"),
+        [
+            ("root", "'abc'", "checkpoint of {size} records", "expected root as 32 bytes, found text 'abc'"),
+            (
+                "taken_at",
+                "'yesterday'",
+                "checkpoint of {size} records",
+                "expected taken_at as an ISO 8601 time with its offset, found text 'yesterday'",
+            ),
+            (
+                "tree_size",
+                "'many'",
+                "checkpoint of text 'many' records (root 32 bytes ",
+                "expected tree_size as an integer of at least 0, found text 'many'",
+            ),
+        ],
+    )
+    def test_a_checkpoint_value_of_the_wrong_type_is_reported(
+        self,
+        ledger_url: str,
+        key: Ed25519PrivateKey,
+        raw: RawDatabase,
+        exported: Checkpoint,
+        column: str,
+        value: str,
+        where: str,
+        expected: str,
+    ) -> None:
+        raw.drop_guards()
+        tampering = f"UPDATE {{checkpoints}} SET {column} = {value} WHERE tree_size = {{p}}"  # noqa: S608 - the test's own
+        raw.execute(tampering, exported.tree_size)
+        problems = [str(problem) for problem in self.verify(ledger_url, key).problems]
+        assert len(problems) == 1, problems
+        assert problems[0].startswith(where.format(size=exported.tree_size)), problems
+        assert problems[0].endswith(f": stored value of the wrong type: {expected}"), problems
 
     def test_a_ledger_of_the_older_shape_is_refused_with_the_reason(self, tmp_path: Path) -> None:
         """Made before the record hashes moved into the events rows: no silent half-working ledger."""

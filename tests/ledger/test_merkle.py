@@ -16,12 +16,15 @@ from ledger.merkle import (
     EMPTY_ROOT,
     MerkleLog,
     consistency_proof,
+    consistency_proof_from_leaf_hashes,
     inclusion_proof,
+    inclusion_proof_from_leaf_hashes,
     leaf_hash,
     node_hash,
     root_of,
     verify_consistency,
     verify_inclusion,
+    verify_leaf_hash_inclusion,
 )
 
 Range = tuple[int, int]
@@ -383,6 +386,45 @@ class TestProofsForEveryTree:
                     old_size,
                     new_size,
                 )
+
+
+class TestProofsFromAStreamOfLeafHashes:
+    """What the ledger builds from its stored hashes, read once in log order: the reference proofs, exactly."""
+
+    def test_every_inclusion_proof_up_to_70_leaves_is_the_reference_one_and_verifies(self) -> None:
+        hashes = [leaf_hash(record) for record in RECORDS]
+        for size in range(1, 71):
+            root = root_of(RECORDS[:size])
+            for index in range(size):
+                proof = inclusion_proof_from_leaf_hashes(iter(hashes), index, size)
+
+                assert proof == inclusion_proof(RECORDS, index, size), (index, size)
+                assert verify_leaf_hash_inclusion(hashes[index], index, size, proof, root)
+
+    def test_every_consistency_proof_up_to_40_leaves_is_the_reference_one(self) -> None:
+        hashes = [leaf_hash(record) for record in RECORDS]
+        for new_size in range(41):
+            for old_size in range(new_size + 1):
+                proof = consistency_proof_from_leaf_hashes(iter(hashes), old_size, new_size)
+
+                assert proof == consistency_proof(RECORDS, old_size, new_size), (old_size, new_size)
+
+    def test_the_stream_is_read_no_further_than_the_tree(self) -> None:
+        stream = iter([leaf_hash(record) for record in RECORDS[:10]])
+        inclusion_proof_from_leaf_hashes(stream, 2, 5)
+        assert next(stream) == leaf_hash(RECORDS[5]), "the rest of the log is left for another reader"
+
+    def test_a_stream_shorter_than_the_tree_is_refused(self) -> None:
+        hashes = [leaf_hash(record) for record in RECORDS[:5]]
+        with pytest.raises(ValueError, match="needs 6 leaf hashes, got 5"):
+            inclusion_proof_from_leaf_hashes(iter(hashes), 2, 6)
+        with pytest.raises(ValueError, match="needs 9 leaf hashes, got 5"):
+            consistency_proof_from_leaf_hashes(iter(hashes), 3, 9)
+
+    def test_a_leaf_hash_is_included_as_its_data_is(self) -> None:
+        proof = inclusion_proof(LEAVES, 5, 8)
+        assert verify_leaf_hash_inclusion(leaf_hash(LEAVES[5]), 5, 8, proof, ROOTS[8])
+        assert not verify_leaf_hash_inclusion(LEAVES[5], 5, 8, proof, ROOTS[8]), "data is not its own hash"
 
 
 class TestProofArguments:

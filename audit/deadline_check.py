@@ -9,6 +9,9 @@ fact). An obligation met after its deadline, or still open when the grant's hist
 deadline the workflow recorded as missed is reported from that event instead, never twice.
 
 The publicity deadline is left to R8: concluding a posting later than its last day breaks no rule of R9.
+
+R9's surplus rule (结余) is judged at the end too: money paid out and neither used (by the final report) nor returned
+is surplus two years after the approval, to be paid back; still held then, it is a finding.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from domain.deadlines import DeadlineKind, DeadlinePolicy, business_due_at, time
 from domain.state import GrantState
 
 RULE = "R9 deadlines"
+SURPLUS_RULE = "R9 surplus"
 WATCHED = (DeadlineKind.PAYMENT, DeadlineKind.FINAL_REPORT)
 FIXES = {
     DeadlineKind.PAYMENT: "pay the rest of the appropriated amount (`grants disburse`)",
@@ -53,10 +57,13 @@ class DeadlineWatch:
         self._deadlines_at = deadlines_at  # the deadlines in force at a moment
         self._armed: dict[DeadlineKind, ArmedAt] = {}
         self._met: set[DeadlineKind] = set()
+        self._approved: tuple[int, datetime] | None = None  # the approval's version and time: surplus counts from it
 
     def after(self, state: GrantState, version: int, at: datetime) -> list[Finding]:
         """The findings of the event (`version`, recorded `at`) that brought the grant to `state`."""
         findings = []
+        if self._approved is None and state.approved is not None:
+            self._approved = (version, at)
         for kind in WATCHED:
             armed = self._armed.get(kind)
             if armed is None and state.deadline_is_open(kind):
@@ -77,7 +84,23 @@ class DeadlineWatch:
             if as_of > armed.counts_from:
                 still = f"it was still not met by {local_time(as_of)} (the grant's history ends at #{last_version})"
                 findings.append(self._finding(kind, state, armed, still, (armed.version,)))
-        return findings
+        return findings + self._surplus(state, last_version, as_of)
+
+    def _surplus(self, state: GrantState, last_version: int, as_of: datetime) -> list[Finding]:
+        """Money paid out, unused by the final report and not returned, two years after the approval (结余)."""
+        if self._approved is None or state.money_used is None:
+            return []
+        surplus = state.net_disbursed - state.money_used
+        version, approved_at = self._approved
+        due = _two_years_after(approved_at)
+        if not surplus.is_positive or as_of < due:
+            return []
+        message = (
+            f"{surplus} paid out was neither used (final report: {state.money_used}) nor returned two years "
+            f"after the approval (#{version}), by {local_time(due)}: it is surplus (结余) to be paid back. "
+            "Fix: record the return of the surplus with `grants return`"
+        )
+        return [Finding(self._grant_no, (version, last_version), SURPLUS_RULE, VIOLATION, message)]
 
     def _arm(self, kind: DeadlineKind, state: GrantState, version: int, at: datetime) -> ArmedAt:
         policy = self._deadlines_at(at)
@@ -98,3 +121,11 @@ class DeadlineWatch:
             f"Fix: {deadline_fix(kind)}"
         )
         return Finding(self._grant_no, versions, RULE, VIOLATION, message)
+
+
+def _two_years_after(moment: datetime) -> datetime:
+    """The same day two years on (29 February falls to the 28th)."""
+    try:
+        return moment.replace(year=moment.year + 2)
+    except ValueError:
+        return moment.replace(year=moment.year + 2, day=28)

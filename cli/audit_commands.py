@@ -103,14 +103,22 @@ def summary(report: VerifyReport, grant_no: str | None, against: Path | None) ->
 @click.option("--grant", "grant_no", help="Check one grant only.")
 @click.option("--year", "fiscal_year", type=int, help="Check the grants of one fiscal year.")
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--as-of",
+    "as_of",
+    help="Count deadlines and surplus still open at this date (its end, Asia/Shanghai) or time as missed, "
+    "e.g. today's date. Default: each grant's last event (the same ledger always gives the same findings).",
+)
 @click.pass_obj
-def check(settings: Settings, grant_no: str | None, fiscal_year: int | None, output: str) -> None:
+def check(settings: Settings, grant_no: str | None, fiscal_year: int | None, output: str, as_of: str | None) -> None:
     """Replay the ledger and judge every step by the rules again; exit 1 if any finding is a violation."""
+    with refusals_fail():
+        until = None if as_of is None else moment(as_of)
     with refusals_fail(), open_ledger(settings.ledger_url) as ledger:
         if grant_no:
             ledger.state(grant_no)  # a mistyped number is refused, not reported as complying
         rules = load_rules(settings.rules_file).fund_rules
-        findings = check_ledger(ledger, [grant_no] if grant_no else None, fiscal_year, rules)
+        findings = check_ledger(ledger, [grant_no] if grant_no else None, fiscal_year, rules, as_of=until)
     if output == "json":
         click.echo(json.dumps([finding.as_dict() for finding in findings], ensure_ascii=False, indent=2))
     elif findings:

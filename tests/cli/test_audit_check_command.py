@@ -123,3 +123,19 @@ def test_an_unknown_grant_is_refused_in_one_line_with_exit_status_2(tmp_path: Pa
     result = check(ledger_file(tmp_path), "--grant", "HN-2030-NONE")
     assert result.exit_code == 2
     assert result.stderr.startswith("error: grant HN-2030-NONE: unknown grant")
+
+
+def test_as_of_counts_deadlines_still_open_by_that_date_as_missed(tmp_path: Path) -> None:
+    """300,000 of the 400,000 paid by 2019-07-15: not yet late at its last event, long overdue by 2019-12-31."""
+    env = ledger_file(tmp_path, undecided_large_payment("HN-2019-ZX-0007", 2019))
+    assert "R9 deadlines" not in check(env).output
+    result = check(env, "--as-of", "2019-12-31")
+    assert result.exit_code == 1
+    assert "violation: R9 deadlines: grant HN-2019-ZX-0007, event #4: payment in full" in result.output
+    assert "it was still not met by 2020-01-01 00:00 (Asia/Shanghai)" in result.output  # the end of 2019-12-31
+
+
+def test_an_as_of_that_is_no_date_is_refused_in_one_line_with_exit_status_2(tmp_path: Path) -> None:
+    result = check(ledger_file(tmp_path), "--as-of", "31/12/2019")
+    assert result.exit_code == 2
+    assert result.stderr == "error: '31/12/2019' is neither a date (2020-10-01) nor a time (2020-10-01T12:00)\n"

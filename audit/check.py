@@ -47,7 +47,7 @@ from domain.commands import (
     SubmitApplication,
     SubmitFinalReport,
 )
-from domain.deadlines import DeadlineKind
+from domain.deadlines import DeadlineKind, DeadlinePolicy
 from domain.decisions import CollectiveDecision, r5_problems
 from domain.errors import GrantError, GrantNotFoundError, GrantRuleViolation
 from domain.grant import Grant, grant_id
@@ -301,6 +301,12 @@ class RulesOverTime:
     def at(self, at: datetime) -> FundRules:
         return self.book.in_force_at(at, self.default) if self.book else self.default
 
+    def strictest_deadlines(self, at: datetime) -> DeadlinePolicy:
+        """The deadlines a deadline armed at `at` is held to: the shortest in force since its fiscal year began, so
+        that lengthening one to let a late payment or report through (and shortening it again) gains nothing."""
+        stricter = self.stricter_earlier(at)
+        return (stricter[0] if stricter else self.at(at)).deadlines
+
     def stricter_earlier(self, at: datetime) -> tuple[FundRules, str] | None:
         """The strictest rules in force from the start of the fiscal year of `at` (a calendar year) until `at`.
 
@@ -338,7 +344,7 @@ class GrantReplay:
         self._rules = rules
         self._grant: Grant | None = None
         self._current: GrantState | None = None  # the grant's state after the last event (read once per event)
-        self._deadlines = DeadlineWatch(grant_no, lambda at: rules.at(at).deadlines)
+        self._deadlines = DeadlineWatch(grant_no, rules.strictest_deadlines)
         # Publicity's last day as the rules extend it for an objection, where the record says an earlier one.
         self._extended_to: date | None = None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from click.testing import CliRunner
 
@@ -13,7 +13,7 @@ from domain.clock import SHANGHAI
 from domain.commands import RecordMissedDeadline
 from domain.deadlines import DeadlineKind
 from domain.decisions import DecisionKind, Vote
-from domain.oversight import FundRules
+from domain.oversight import DEFAULT_FUND_RULES, FundRules
 from domain.rulebook import RuleBook
 from domain.values import Money
 from ledger.application import GrantLedger, open_ledger
@@ -156,3 +156,22 @@ def test_a_ledger_holding_the_rule_books_of_two_funding_bodies_says_which_one_ju
         "the ledger holds the rule books of 2 funding bodies (湖南省计划生育协会, 湖南省计生协), but a ledger serves "
         "one: every step is judged by the rules of 湖南省计划生育协会. Fix: "
     )
+
+
+def test_a_deadline_lengthened_to_let_a_late_payment_through_still_counts_at_its_shortest(ledger_url: str) -> None:
+    """Payment due 30 days after the acknowledgement; lengthened to a year, the grant part paid: late by day 40."""
+    lax_deadline = dataclasses.replace(
+        DEFAULT_FUND_RULES,
+        deadlines=dataclasses.replace(DEFAULT_FUND_RULES.deadlines, payment_due_seconds=365 * 86_400),
+    )
+    with open_ledger(ledger_url) as strict:
+        strict.adopt_rules(BODY, actor="worker")
+    with open_ledger(ledger_url, fund_rules=lax_deadline) as lax:
+        lax.adopt_rules(BODY, actor="worker")
+        lax.execute(submit("A"))
+        for command in lifecycle("A")[:3]:  # approved, noticed, acknowledged
+            lax.execute(command)
+        lax.execute(disburse(Money(10_000_00), grant_no="A"))
+        findings = check_ledger(lax, as_of=datetime.now(UTC) + timedelta(days=40))
+    late = [finding for finding in findings if finding.message.startswith("payment in full")]  # not the 2020 report
+    assert [(finding.grant_no, finding.versions, finding.rule) for finding in late] == [("A", (4,), "R9 deadlines")]

@@ -210,7 +210,6 @@ class _Chains:
         # Chains whose latest record's stored hash did not match: that version, and the hash its stored bytes give.
         # Its successor may be chained to that hash (only the stored hash was changed): then it is not reported too.
         self.recomputed: dict[object, tuple[int, bytes]] = {}
-        self.retyped = False  # a record hash of this batch is not bytes: the Merkle log takes it as bytes
 
     def resume(self, originator: object, version: object) -> Tip:
         """A chain not in memory: a new grant, or one forgotten (resumed from its latest earlier record)."""
@@ -234,10 +233,9 @@ class _Chains:
     def leaf_hashes(self, rows: list[LogRecord]) -> list[bytes]:
         """The batch's record hashes for the Merkle log; any stored as other than bytes, as bytes."""
         hashes = [record[1] for record in rows]
-        if self.retyped:
-            self.retyped = False
-            return [stored if type(stored) is bytes else as_bytes(stored) for stored in hashes]
-        return hashes
+        if all(type(stored) is bytes for stored in hashes):
+            return hashes
+        return [stored if type(stored) is bytes else as_bytes(stored) for stored in hashes]
 
     def positions_missing(self, expected: int, found: int) -> None:
         """Rows gone from the log (or moved): reported once per gap, not once for every record after it."""
@@ -318,8 +316,6 @@ class _Chains:
     def _wrong_type(self, record: LogRecord, problem: WrongType | None) -> None:
         if problem is None:
             return
-        if problem.column == "record_hash" and type(record[1]) is not bytes:
-            self.retyped = True
         self._problem("stored value of the wrong type", record, problem.expected, problem.found)
 
     def _problem(self, what: str, record: LogRecord, expected: str, found: str) -> None:

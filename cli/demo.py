@@ -340,7 +340,7 @@ def kept_stack_hint(demo: Settings, pinned: set[str]) -> str:
         "GRANTS_MASTER_KEY_FILE": _shown(demo.master_key_file),
     }
     exports |= {name: value for name, value in apart.items() if name in pinned}
-    if demo.rules_file is not None:
+    if demo.rules_file is not None:  # always set by run_demo; a Settings in general may have none
         exports["GRANTS_RULES_FILE"] = _shown(demo.rules_file)
     line = " ".join(f"{name}={shlex.quote(value)}" for name, value in exports.items())
     return "\n".join(

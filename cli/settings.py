@@ -86,7 +86,7 @@ def _address(text: str) -> str:
 
 
 def _web_url(text: str) -> str:
-    if not text.startswith(("http://", "https://")) or text.rstrip("/") in {"http:/", "https:/"}:
+    if not text.startswith(("http://", "https://")) or text.rstrip("/") in {"http:", "https:"}:
         msg = f"{text!r} is not an http:// or https:// URL"
         raise ValueError(msg)
     return text.rstrip("/")

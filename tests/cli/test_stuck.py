@@ -139,3 +139,8 @@ class TestWebUiLink:
             "GRANTS_UI_URL='temporal.example.org' (from env): 'temporal.example.org' is not an http:// or https://"
             in (result.output)
         )
+
+    def test_a_url_with_no_host_is_a_configuration_problem(self) -> None:
+        result = stuck(env={"GRANTS_UI_URL": "https://"})
+        assert result.exit_code == 2
+        assert "'https://' is not an http:// or https:// URL" in result.output

@@ -149,6 +149,20 @@ class TestIntegrityOnSQLite(ProofContract, PersonalDataContract):
             "grant B version 5 (before log position 17): record deleted: expected its stored event, found none"
         ]
 
+    def test_a_respelled_originator_id_with_a_text_record_hash_is_reported_not_a_crash(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        """Two wrong values in one row: the malformed id is reported, and the Merkle log still takes the hash."""
+        raw.drop_guards()
+        raw.execute(
+            "UPDATE {events} SET originator_id = upper(originator_id), record_hash = hex(record_hash) "
+            "WHERE originator_id = {p} AND originator_version = 5",
+            raw.originator("B"),
+        )
+        problems = [str(problem) for problem in self.verify(ledger_url, key).problems]
+        assert problems[0].startswith("log position 16: stored value of the wrong type: expected originator_id")
+        assert any("log differs from its checkpoint" in problem for problem in problems), problems
+
     @pytest.mark.parametrize(
         ("column", "value", "where", "expected"),
         [

@@ -115,12 +115,12 @@ def check_ledger(
     """
     book, findings = rule_book(ledger)
     findings.extend(check_appointments(ledger, fund_rules, book))
-    register = StaffRegister(ledger)
+    register, rules = StaffRegister(ledger), RulesOverTime(book, fund_rules)
     applied = dict(applications(ledger))
     for grant_no in sorted(grant_nos if grant_nos is not None else applied):
         if fiscal_year is not None and _application(applied, grant_no).fiscal_year != fiscal_year:
             continue
-        findings.extend(check_grant(ledger, grant_no, fund_rules, book, register=register, as_of=as_of))
+        findings.extend(check_grant(ledger, grant_no, register=register, as_of=as_of, rules=rules))
         findings.extend(check_beneficiary_payments(ledger, grant_no))
     return sorted(findings)
 
@@ -276,17 +276,20 @@ def check_grant(  # noqa: PLR0913 - the grant, the rules, and what a caller has 
     events: Iterable[DomainEventProtocol[UUID]] | None = None,
     register: StaffRegister | None = None,
     as_of: datetime | None = None,
+    rules: RulesOverTime | None = None,
 ) -> list[Finding]:
     """One grant's findings; each step judged by the rules in force when it was recorded (`book`, else `fund_rules`).
 
     `events` are the grant's events where the caller has read them already (the evaluation report does). A deadline
     whose obligation is still open counts as missed if it passed by `as_of`, by default the time of the grant's last
     event: so the same ledger gives the same findings whenever it is checked (a stalled live grant's deadlines are
-    the workflow's to record as missed).
+    the workflow's to record as missed). `rules`: the same `book` and `fund_rules` over time, where a caller checking
+    many grants keeps one (its spans of strictest rules are worked out once for them all).
     """
     if events is None:
         events = ledger.repository.event_store.get(grant_id(grant_no))
-    replay = GrantReplay(ledger, grant_no, RulesOverTime(book, fund_rules), register or StaffRegister(ledger))
+    rules = rules or RulesOverTime(book, fund_rules)
+    replay = GrantReplay(ledger, grant_no, rules, register or StaffRegister(ledger))
     findings = [finding for recorded in events for finding in replay.step(recorded)]
     return findings + replay.at_end(as_of)
 
@@ -316,9 +319,9 @@ class RulesOverTime:
             return None
         year_start = datetime(local_date(at).year, 1, 1, tzinfo=SHANGHAI)
         during = self.book.in_force_during(year_start, at)
-        versions = (year_start.year, *(version for version, _ in during))
         if len(during) < 2:  # one set of rules all year: nothing was loosened
             return None
+        versions = (year_start.year, *(version for version, _ in during))
         if versions not in self._stricter:  # the same few spans recur for every step of every grant
             self._stricter[versions] = self._stricter_than_last(year_start.year, during)
         return self._stricter[versions]

@@ -44,7 +44,6 @@ class ArmedAt:
     """A deadline as the workflow would have armed it: when its obligation began, and when it fell due."""
 
     version: int
-    began: datetime
     due_at: datetime  # the business deadline
     counts_from: datetime  # when it counts as missed: the deadline, or a grace after an obligation entered late
 
@@ -106,7 +105,7 @@ class DeadlineWatch:
         policy = self._deadlines_at(at)
         period_end, publicity_ends_on = state.application.period_end, state.publicity_ends_on
         due_at = business_due_at(kind, policy, armed_at=at, publicity_ends_on=publicity_ends_on, period_end=period_end)
-        return ArmedAt(version, at, due_at, timer_due_at(due_at, policy, armed_at=at))
+        return ArmedAt(version, due_at, timer_due_at(due_at, policy, armed_at=at))
 
     def _finding(
         self, kind: DeadlineKind, state: GrantState, armed: ArmedAt, outcome: str, versions: tuple[int, ...]

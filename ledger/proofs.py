@@ -19,7 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from ledger.checkpoints import Checkpoint
-from ledger.integrity import GENESIS, encoded_topic, hash_of_record, record_prefix
+from ledger.integrity import GENESIS, record_hash
 from ledger.merkle import (
     consistency_proof_from_leaf_hashes,
     inclusion_proof_from_leaf_hashes,
@@ -115,7 +115,7 @@ def prove_inclusion(
     if not _is_hash(stored) or not _is_hash(previous) or not isinstance(topic, str) or not isinstance(state, bytes):
         msg = f"{what} or the one before it is missing or holds values of the wrong type. {VERIFY}"
         raise ProofError(msg)
-    if hash_of_record(record_prefix(originator_id.bytes), version, encoded_topic(topic), state, previous) != stored:  # type: ignore[arg-type]
+    if record_hash(originator_id, version, topic, state, previous) != stored:  # type: ignore[arg-type]
         msg = f"{what} does not match its stored hash. {VERIFY}"
         raise ProofError(msg)
     if position > checkpoint.tree_size:

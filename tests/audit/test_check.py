@@ -95,13 +95,14 @@ def test_a_payment_let_through_by_rules_loosened_and_tightened_again_is_a_violat
     with open_ledger(ledger_url) as strict:
         strict.adopt_rules(BODY, actor="worker")  # version 4
         findings = check_ledger(strict)
+        paid_in = strict.history("A")[-1].recorded_at.astimezone(SHANGHAI).year
     assert [(f.grant_no, f.versions, f.rule, f.severity) for f in findings] == [
         ("(rules of 湖南省计划生育协会)", (3,), "rules loosened", "warning"),
         ("A", (5,), "R3 large-amount fund use", "violation"),
     ]
     assert findings[1].message.startswith(
         "it passes only because the rules were loosened: the rules of 湖南省计划生育协会 in force when it was recorded "
-        f"(rule book version 3) are laxer than those in force earlier in {datetime.now(SHANGHAI).year} (version 2). "
+        f"(rule book version 3) are laxer than those in force earlier in {paid_in} (version 2). "
         "a payment of 200,000.00 yuan is at or above the large-fund threshold of 100,000.00 yuan"
     )
     result = CliRunner().invoke(grants, ["audit", "check"], env={"GRANTS_LEDGER_URL": ledger_url})

@@ -118,7 +118,8 @@ def check_ledger(
     register, rules = StaffRegister(ledger), RulesOverTime(book, fund_rules)
     applied = dict(applications(ledger))
     for grant_no in sorted(grant_nos if grant_nos is not None else applied):
-        if fiscal_year is not None and _application(applied, grant_no).fiscal_year != fiscal_year:
+        details = _application(applied, grant_no)  # a grant named but never applied for is refused, not passed
+        if fiscal_year is not None and details.fiscal_year != fiscal_year:
             continue
         findings.extend(check_grant(ledger, grant_no, register=register, as_of=as_of, rules=rules))
         findings.extend(check_beneficiary_payments(ledger, grant_no))

@@ -186,7 +186,7 @@ class _Claims:
             if isinstance(row, MalformedCheckpoint):
                 _report_malformed(row, self.report)
             else:
-                yield Checkpoint(row.tree_size, row.root, row.taken_at, row.key_id, row.signature, row.reason)
+                yield row.checkpoint()
 
 
 def _size(checkpoint: Checkpoint) -> int:

@@ -115,8 +115,6 @@ def check(settings: Settings, grant_no: str | None, fiscal_year: int | None, out
     with refusals_fail():
         until = None if as_of is None else moment(as_of)
     with refusals_fail(), open_ledger(settings.ledger_url) as ledger:
-        if grant_no:
-            ledger.state(grant_no)  # a mistyped number is refused, not reported as complying
         rules = load_rules(settings.rules_file).fund_rules
         findings = check_ledger(ledger, [grant_no] if grant_no else None, fiscal_year, rules, as_of=until)
     if output == "json":

@@ -100,7 +100,7 @@ def _latest(ledger: GrantLedger) -> Checkpoint:
         fail("the ledger has no checkpoint yet. Fix: take one (`grants ledger checkpoint`)", USAGE_ERROR)
     if not isinstance(row, CheckpointRow):
         fail("the ledger's latest checkpoint holds values of the wrong type. Fix: run `grants audit verify`")
-    return Checkpoint(row.tree_size, row.root, row.taken_at, row.key_id, row.signature, row.reason)
+    return row.checkpoint()
 
 
 def _verdict(proof: InclusionProof | ConsistencyProof, *, holds: bool, signed: bool) -> str:

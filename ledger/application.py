@@ -114,7 +114,7 @@ class GrantLedger(Application[UUID]):
         for hashes in self.integrity.hash_batches_after(log.size):
             log.extend_leaf_hashes(hashes)
         if latest is not None and log.size == latest.tree_size:
-            return _checkpoint(latest)
+            return latest.checkpoint()
         checkpoint = self._signer.sign(log.size, log.root(), datetime.now(UTC), reason)
         self.integrity.insert_checkpoint(
             CheckpointRow(
@@ -561,10 +561,6 @@ def _resumed(latest: CheckpointRow | None) -> MerkleLog:
     except ValueError:
         return MerkleLog()
     return log if log.root() == latest.root else MerkleLog()
-
-
-def _checkpoint(row: CheckpointRow) -> Checkpoint:
-    return Checkpoint(row.tree_size, row.root, row.taken_at, row.key_id, row.signature, row.reason)
 
 
 @contextmanager

@@ -27,6 +27,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed
 
+from ledger.checkpoints import Checkpoint
 from ledger.integrity import (
     GENESIS,
     RECORD_DOMAIN,
@@ -68,6 +69,10 @@ class CheckpointRow:
     signature: bytes
     key_id: str
     reason: str
+
+    def checkpoint(self) -> Checkpoint:
+        """The signed checkpoint this row stores."""
+        return Checkpoint(self.tree_size, self.root, self.taken_at, self.key_id, self.signature, self.reason)
 
 
 @dataclass(frozen=True)

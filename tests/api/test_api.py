@@ -110,6 +110,13 @@ async def test_an_unknown_grant_is_404_with_the_domain_message(http: httpx.Async
     assert "unknown grant" in response.json()["detail"]
 
 
+async def test_findings_of_an_unknown_grant_are_404_not_an_empty_list(http: httpx.AsyncClient) -> None:
+    auditor = await bearer(http, "sun.auditor")
+    response = await http.get("/api/audit/findings", params={"grant_no": "HN-2030-NONE"}, headers=auditor)
+    assert response.status_code == 404
+    assert "unknown grant" in response.json()["detail"]
+
+
 async def test_the_auditor_reads_findings_and_integrity(http: httpx.AsyncClient) -> None:
     grant_no = new_grant_no()
     await http.post("/api/grants", json=application(grant_no), headers=await bearer(http, "wang.officer"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from click.testing import CliRunner
 
 from audit.check import check_grant, check_ledger
@@ -13,6 +14,7 @@ from domain.clock import SHANGHAI
 from domain.commands import RecordMissedDeadline
 from domain.deadlines import DeadlineKind
 from domain.decisions import DecisionKind, Vote
+from domain.errors import GrantNotFoundError
 from domain.oversight import DEFAULT_FUND_RULES, FundRules
 from domain.rulebook import RuleBook
 from domain.values import Money
@@ -176,3 +178,8 @@ def test_a_deadline_lengthened_to_let_a_late_payment_through_still_counts_at_its
         findings = check_ledger(lax, as_of=datetime.now(UTC) + timedelta(days=40))
     late = [finding for finding in findings if finding.message.startswith("payment in full")]  # not the 2020 report
     assert [(finding.grant_no, finding.versions, finding.rule) for finding in late] == [("A", (4,), "R9 deadlines")]
+
+
+def test_a_grant_named_but_never_applied_for_is_refused_not_reported_as_complying(ledger: GrantLedger) -> None:
+    with pytest.raises(GrantNotFoundError, match="HN-2030-NONE"):
+        check_ledger(ledger, ["HN-2030-NONE"])

@@ -22,11 +22,7 @@ from tests.ledger.integrity_contract import GRANTS, RECORDS_PER_GRANT, Integrity
 
 
 def stored_checkpoints(ledger: GrantLedger) -> list[Checkpoint]:
-    return [
-        Checkpoint(row.tree_size, row.root, row.taken_at, row.key_id, row.signature, row.reason)
-        for row in ledger.integrity.checkpoints()
-        if isinstance(row, CheckpointRow)
-    ]
+    return [row.checkpoint() for row in ledger.integrity.checkpoints() if isinstance(row, CheckpointRow)]
 
 
 def flipped(value: bytes) -> bytes:

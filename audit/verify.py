@@ -1,37 +1,37 @@
 """`verify`: prove the ledger was not rewritten, or say precisely where it was.
 
-One streaming pass over the global log in order, reading each event row with the hash stored beside it:
-- every stored record hash is fed into a Merkle log, whose root is compared with every signed checkpoint as the
-  pass reaches its size (a forged grant whose chain was recomputed, a grant deleted whole, a truncated tail or a
-  restored backup cannot match what was signed);
-- every record's hash is recomputed from its stored bytes and its grant's previous record, and compared with the
-  stored one (an edited or swapped event); a version missing from a grant's chain is a deleted record, a
+Two passes over the global log in order, each streaming:
+- the log's: every stored record hash is fed into a Merkle log, whose root is compared with every signed checkpoint
+  as the pass reaches its size (audit/log_check.py);
+- the chains': every record's hash is recomputed from its stored bytes and its grant's previous record, and compared
+  with the stored one (an edited or swapped event); a version missing from a grant's chain is a deleted record, a
   position missing from the log a deleted row.
+On a large ledger the log's pass runs in a process of its own, beside the chains' (each has a core, and neither
+needs the other's results); on a small one, starting a process would cost more than it saves.
 The tips of recently seen chains are kept in a bounded cache; a chain that fell out of it resumes from the hash
-stored with its latest earlier record, which this pass has already checked. The checkpoints are read alongside, in
-order of size, a batch at a time and without their frontiers. So memory stays flat however many records, grants and
-checkpoints the ledger holds.
+stored with its latest earlier record, which this pass has already checked. So memory stays flat however many
+records, grants and checkpoints the ledger holds.
 """
 
 from __future__ import annotations
 
-import heapq
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import groupby, islice
+from itertools import islice
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from audit.log_apart import log_checked_apart
+from audit.log_check import LogReport, check_log
+from audit.problem import Problem
 from domain.errors import GrantNotFoundError
 from domain.grant import grant_id
 from ledger.application import GrantLedger
-from ledger.checkpoints import Checkpoint, is_signed_by, key_id_of
+from ledger.checkpoints import Checkpoint
 from ledger.integrity import GENESIS, LogRecord, encoded_topic, hash_of_record, record_prefix
-from ledger.merkle import MerkleLog
-from ledger.recorders import MalformedCheckpoint
 from ledger.stored_values import (
     HASH_SIZE,
     WrongType,
@@ -44,21 +44,11 @@ from ledger.stored_values import (
     wrong_version,
 )
 
+__all__ = ["Problem", "VerifyReport", "verify_grant", "verify_ledger"]
+
 PROGRESS_EVERY = 100_000
 TIPS_KEPT = 10_000  # chains whose tip is kept in memory; a forgotten one costs one query when it resumes
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing that does not match: where, what was expected, what was found."""
-
-    what: str
-    where: str
-    expected: str
-    found: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.what}: expected {self.expected}, found {self.found}"
+APART_FROM = 200_000  # records from which the log's pass runs in a process of its own (starting one takes ~0.3 s)
 
 
 @dataclass
@@ -83,8 +73,14 @@ def verify_ledger(
     """Check the Merkle log against every checkpoint (and one kept outside, if given), and every chain."""
     started = time.perf_counter()
     report = VerifyReport()
-    claims = _Claims(ledger, public_key, against, report)
-    report.records, report.chains = _check_log(ledger, claims, report, progress)
+    if ledger.integrity.log_size() < APART_FROM:
+        report.records, report.chains = _check_chains(ledger, report, progress)
+        log = check_log(ledger.integrity, public_key, against)
+    else:
+        with log_checked_apart(ledger.name, ledger.env, public_key, against) as log_report:
+            report.records, report.chains = _check_chains(ledger, report, progress)
+            log = log_report()
+    _take(log, report)
     unchained = [] if ledger.integrity.event_count() == report.records else ledger.integrity.unchained_events()
     for originator, version in unchained:
         where = f"{_named(ledger, originator)} version {describe(version).removeprefix('integer ')}"
@@ -108,17 +104,17 @@ def verify_grant(ledger: GrantLedger, grant_no: str) -> VerifyReport:
     return report
 
 
-def _check_log(
-    ledger: GrantLedger,
-    claims: _Claims,
-    report: VerifyReport,
-    progress: Callable[[int], None] | None,
-) -> tuple[int, int]:
-    """The pass itself, a batch of rows at a time. Its inner loop is flat on purpose: it runs a million times, and
-    only the rare paths call out (a record of another shape than the common one, with values of the wrong type
-    included, takes `irregular`); the Merkle log takes each batch's hashes at once, up to each checkpoint's size."""
-    log, chains, next_position = MerkleLog(), _Chains(ledger, report), 1
-    count = _extend_log(log, [], claims, report)  # checkpoints of the empty log
+def _take(log: LogReport, report: VerifyReport) -> None:
+    """The log's pass's findings, after the chains': records missing from the log are counted once, by the chains."""
+    report.checkpoints = log.checkpoints
+    report.problems.extend(log.problems)
+
+
+def _check_chains(ledger: GrantLedger, report: VerifyReport, progress: Callable[[int], None] | None) -> tuple[int, int]:
+    """The chains' pass, a batch of rows at a time: the records and chains it read. Its inner loop is flat on
+    purpose: it runs a million times, and only the rare paths call out (a record of another shape than the common
+    one, with values of the wrong type included, takes `irregular`)."""
+    chains, next_position, count = _Chains(ledger, report), 1, 0
     tips = chains.tips
     for rows in ledger.integrity.log_batches():
         for record in rows:
@@ -134,63 +130,10 @@ def _check_log(
             else:
                 tips[originator] = chains.irregular(record, tip)
         chains.forget_oldest()
-        count = _extend_log(log, chains.leaf_hashes(rows), claims, report)
+        count += len(rows)
         if progress is not None and count // PROGRESS_EVERY > (count - len(rows)) // PROGRESS_EVERY:
             progress(count)
-    while claims.size is not None:  # checkpoints of more records than the ledger holds
-        expected, found = f"at least {claims.size} records", f"{count} records in the ledger"
-        report.problems.append(Problem("log truncated", claims.group[0].describe(), expected, found))
-        claims.advance()
     return count, chains.count
-
-
-def _extend_log(log: MerkleLog, hashes: list[bytes], claims: _Claims, report: VerifyReport) -> int:
-    """Append a batch's record hashes, comparing the root with the checkpoints of every size reached; the new size."""
-    start, end = log.size, log.size + len(hashes)
-    while claims.size is not None and claims.size <= end:
-        log.extend_leaf_hashes(hashes[log.size - start : claims.size - start])
-        _compare_roots(log, claims.group, report)
-        claims.advance()
-    log.extend_leaf_hashes(hashes[log.size - start :])
-    return log.size
-
-
-class _Claims:
-    """The checkpoints the log is held to, the ledger's and one kept outside, read in order of size as the pass
-    reaches them (one size at a time: memory stays flat however many there are). Each is checked as it is read: its
-    signature, its stored values' types, and its root against the others of its size."""
-
-    def __init__(
-        self, ledger: GrantLedger, public_key: Ed25519PublicKey, against: Checkpoint | None, report: VerifyReport
-    ) -> None:
-        self.public_key, self.key_id, self.report = public_key, key_id_of(public_key), report
-        merged = heapq.merge(self._well_formed(ledger), [against] if against else [], key=_size)
-        self._groups = groupby(merged, key=_size)
-        self.size: int | None = None  # of the next checkpoints to compare with the log; None when there are no more
-        self.group: list[Checkpoint] = []  # the checkpoints of that size
-        self.advance()
-
-    def advance(self) -> None:
-        """Read the checkpoints of the next size and check them."""
-        self.size, self.group = None, []
-        for size, group in self._groups:
-            self.size, self.group = size, list(group)
-            _check_signatures(self.group, self.public_key, self.key_id, self.report)
-            _check_one_root(self.group, self.report)
-            return
-
-    def _well_formed(self, ledger: GrantLedger) -> Iterator[Checkpoint]:
-        """The ledger's checkpoints, counted; each value of the wrong type in a checkpoint row reported instead."""
-        for row in ledger.integrity.checkpoints():
-            self.report.checkpoints += 1
-            if isinstance(row, MalformedCheckpoint):
-                _report_malformed(row, self.report)
-            else:
-                yield row.checkpoint()
-
-
-def _size(checkpoint: Checkpoint) -> int:
-    return checkpoint.tree_size
 
 
 # A chain's tip as the pass keeps it: the version and stored hash of its latest record, and its record prefix.
@@ -229,13 +172,6 @@ class _Chains:
         tips = self.tips
         for oldest in list(islice(tips, max(0, len(tips) - TIPS_KEPT))):
             del tips[oldest]
-
-    def leaf_hashes(self, rows: list[LogRecord]) -> list[bytes]:
-        """The batch's record hashes for the Merkle log; any stored as other than bytes, as bytes."""
-        hashes = [record[1] for record in rows]
-        if all(type(stored) is bytes for stored in hashes):
-            return hashes
-        return [stored if type(stored) is bytes else as_bytes(stored) for stored in hashes]
 
     def positions_missing(self, expected: int, found: int) -> None:
         """Rows gone from the log (or moved): reported once per gap, not once for every record after it."""
@@ -331,57 +267,6 @@ class _Chains:
 def _as_text(topic: object) -> str:
     """A stored topic as text, whatever it is (to hash a tampered row)."""
     return topic if isinstance(topic, str) else as_bytes(topic).decode(errors="replace")
-
-
-def _report_malformed(row: MalformedCheckpoint, report: VerifyReport) -> None:
-    where = f"checkpoint of {row.tree_size} records"
-    if type(row.tree_size) is not int:
-        where = f"checkpoint of {describe(row.tree_size)} records (root {describe(row.root)})"
-    for wrong in row.wrong:
-        report.problems.append(Problem("stored value of the wrong type", where, wrong.expected, wrong.found))
-
-
-def _check_signatures(
-    checkpoints: Iterable[Checkpoint], public_key: Ed25519PublicKey, key_id: str, report: VerifyReport
-) -> None:
-    for checkpoint in checkpoints:
-        if not is_signed_by(checkpoint, public_key, key_id):
-            report.problems.append(
-                Problem(
-                    "checkpoint signature invalid",
-                    checkpoint.describe(),
-                    "a signature by the ledger's key",
-                    f"one that does not verify (key id {checkpoint.key_id})",
-                )
-            )
-
-
-def _check_one_root(same_size: list[Checkpoint], report: VerifyReport) -> None:
-    """Checkpoints of one size must agree: two roots are a split view (or a forgery with a leaked key)."""
-    roots = {checkpoint.root for checkpoint in same_size}
-    if len(roots) > 1:
-        report.problems.append(
-            Problem(
-                "two checkpoints of one size disagree",
-                f"checkpoints of {same_size[0].tree_size} records",
-                "one root",
-                ", ".join(sorted(root.hex()[:16] for root in roots)),
-            )
-        )
-
-
-def _compare_roots(log: MerkleLog, checkpoints: list[Checkpoint], report: VerifyReport) -> None:
-    root = log.root()
-    for checkpoint in checkpoints:
-        if checkpoint.root != root:
-            report.problems.append(
-                Problem(
-                    "log differs from its checkpoint",
-                    checkpoint.describe(),
-                    f"root {checkpoint.root.hex()[:16]}",
-                    f"root {root.hex()[:16]} over the ledger's first {log.size} records",
-                )
-            )
 
 
 def _named(ledger: GrantLedger, originator: object) -> str:

@@ -51,7 +51,7 @@ from sample_grants import demo_grant_events
 from audit.verify import verify_ledger
 from domain.grant import grant_id
 from ledger.application import CHECKPOINT_EVERY, MILESTONES, open_ledger
-from ledger.checkpoints import CheckpointSigner
+from ledger.checkpoints import FIRST, Checkpoint, CheckpointSigner, Follows
 from ledger.merkle import MerkleLog
 
 SPEED_TARGET = 1 / 3  # verify's records/s over the bare loop's, at least
@@ -61,8 +61,8 @@ RECORDS = 1_000_000
 QUICK_RECORDS = 100_000
 SPARSE_CHECKPOINT_EVERY = 100_000  # records between checkpoints with --sparse-checkpoints (and no milestones)
 INSERT_CHECKPOINT = (
-    "INSERT INTO stored_checkpoints (tree_size, root, taken_at, frontier, signature, key_id, reason) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO stored_checkpoints (tree_size, root, taken_at, frontier, signature, key_id, reason, follows_size, "
+    "follows_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 BATCH = 10_000  # events per insert while building; rows per SELECT in the bare loops (as the verifier's BATCH)
 RESULTS = Path(__file__).parent / "results" / "verify_speed.json"
@@ -124,6 +124,7 @@ def build_ledger(path: Path, records: int, templates: list[Template], key: Ed255
     """
     started = time.perf_counter()
     signer, log, every = CheckpointSigner(key), MerkleLog(), SPARSE_CHECKPOINT_EVERY if sparse else CHECKPOINT_EVERY
+    follows = FIRST
     with open_ledger(f"sqlite:///{path}") as ledger, closing(sqlite3.connect(path)) as connection:
         batch: list[StoredEvent] = []
         grant, reached = None, set()  # the grant being written and the milestones it has reached
@@ -140,7 +141,10 @@ def build_ledger(path: Path, records: int, templates: list[Template], key: Ed255
                     milestone = not sparse and name in MILESTONES and name not in reached
                     reached.add(name)
                     if milestone or log.size % every == 0 or log.size == records:
-                        due.append(signed_row(signer, log, "milestone" if milestone else f"every {every} records"))
+                        reason = "milestone" if milestone else f"every {every} records"
+                        signed = signer.sign(log.size, log.root(), datetime.now(UTC), reason, follows)
+                        due.append(checkpoint_row(signed, log))
+                        follows = Follows(signed.tree_size, signed.digest())
                 with connection:
                     connection.executemany(INSERT_CHECKPOINT, due)
                 batch = []
@@ -150,18 +154,19 @@ def build_ledger(path: Path, records: int, templates: list[Template], key: Ed255
         return int(connection.execute("SELECT COUNT(*) FROM stored_checkpoints").fetchone()[0])
 
 
-def signed_row(signer: CheckpointSigner, log: MerkleLog, reason: str) -> tuple[object, ...]:
+def checkpoint_row(signed: Checkpoint, log: MerkleLog) -> tuple[object, ...]:
     """A checkpoint of the log as it stands, as the ledger's checkpoint table holds it."""
-    signed = signer.sign(log.size, log.root(), datetime.now(UTC), reason)
-    frontier = b"".join(log.frontier())
+    follows = signed.follows or FIRST  # the signer always names one
     return (
         signed.tree_size,
         signed.root,
         signed.taken_at.isoformat(),
-        frontier,
+        b"".join(log.frontier()),
         signed.signature,
         signed.key_id,
-        reason,
+        signed.reason,
+        follows.tree_size,
+        follows.digest,
     )
 
 

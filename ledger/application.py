@@ -36,7 +36,7 @@ from domain.rulebook import RuleBook, rulebook_id
 from domain.staff import Appointment, AppointStaff, RevokeRole, StaffMember, check_actor, staff_member_id
 from domain.stages import Stage
 from domain.state import GrantState
-from ledger.checkpoints import Checkpoint, CheckpointFileError, CheckpointSigner
+from ledger.checkpoints import FIRST, Checkpoint, CheckpointFileError, CheckpointSigner, Follows
 from ledger.history_import import (
     BENEFICIARY_PAID,
     DECISION_RECORDED,
@@ -115,7 +115,8 @@ class GrantLedger(Application[UUID]):
             log.extend_leaf_hashes(hashes)
         if latest is not None and log.size == latest.tree_size:
             return latest.checkpoint()
-        checkpoint = self._signer.sign(log.size, log.root(), datetime.now(UTC), reason)
+        follows = FIRST if latest is None else Follows(latest.tree_size, latest.checkpoint().digest())
+        checkpoint = self._signer.sign(log.size, log.root(), datetime.now(UTC), reason, follows)
         self.integrity.insert_checkpoint(
             CheckpointRow(
                 tree_size=checkpoint.tree_size,
@@ -125,6 +126,7 @@ class GrantLedger(Application[UUID]):
                 signature=checkpoint.signature,
                 key_id=checkpoint.key_id,
                 reason=reason,
+                follows=follows,
             )
         )
         return checkpoint

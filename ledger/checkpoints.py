@@ -4,6 +4,12 @@ A checkpoint is the ledger's statement "these were my first N records". Kept by 
 finance department, the auditor), it later proves that nothing was removed or rewritten: a rollback to an
 older backup or a truncated tail cannot match a checkpoint taken before it. The format follows the spirit
 of Certificate Transparency's signed tree heads: a short text, signed with Ed25519.
+
+Each checkpoint also signs the size and digest of the one before it (`Follows`), so the checkpoints form a hash
+chain of their own: a checkpoint that a later one follows is vouched for by that one's signature, and `verify`
+checks the signatures only of the checkpoints no later one follows (normally the newest alone). That is what keeps
+verifying a ledger with a checkpoint every few records fast: an Ed25519 verification costs about 130 µs, a digest
+under 1 µs. Checkpoints written before this (format v1) follow nothing and are each checked by their signature.
 """
 
 from __future__ import annotations
@@ -20,11 +26,27 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from ledger.secret_files import create_secret_file
 
-HEADER = "grant-ledger checkpoint v1"
+HEADER = "grant-ledger checkpoint v2"
+HEADER_V1 = "grant-ledger checkpoint v1"  # before checkpoints followed one another: still read, never written
 
 
 class CheckpointFileError(ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class Follows:
+    """The checkpoint a checkpoint was taken after: its size and `Checkpoint.digest`."""
+
+    tree_size: int
+    digest: bytes
+
+    def text(self) -> str:
+        return f"{self.tree_size} {self.digest.hex()}"
+
+
+FIRST = Follows(0, bytes(32))
+"""What the ledger's first checkpoint follows: nothing (no digest is 32 zero bytes)."""
 
 
 @dataclass(frozen=True)
@@ -35,17 +57,24 @@ class Checkpoint:
     key_id: str
     signature: bytes
     reason: str = ""
+    follows: Follows | None = None  # None: a checkpoint of format v1, which followed nothing
 
     def signed_text(self) -> bytes:
-        return signed_text(self.tree_size, self.root, self.taken_at, self.key_id)
+        return signed_text(self.tree_size, self.root, self.taken_at, self.key_id, self.follows)
+
+    def digest(self) -> bytes:
+        """SHA-256 of the signed text and the signature: what the next checkpoint follows."""
+        return hashlib.sha256(self.signed_text() + self.signature).digest()
 
     def describe(self) -> str:
         return f"checkpoint of {self.tree_size} records (root {self.root.hex()[:16]}..., {self.taken_at.isoformat()})"
 
 
-def signed_text(tree_size: int, root: bytes, taken_at: datetime, key_id: str) -> bytes:
-    """What the signature covers: header, key, size, root and time, one per line."""
-    return f"{HEADER}\nkey {key_id}\nsize {tree_size}\nroot {root.hex()}\ntime {taken_at.isoformat()}\n".encode()
+def signed_text(tree_size: int, root: bytes, taken_at: datetime, key_id: str, follows: Follows | None) -> bytes:
+    """What the signature covers: header, key, size, root, time and the checkpoint followed, one per line."""
+    header, after = (HEADER_V1, "") if follows is None else (HEADER, f"follows {follows.text()}\n")
+    text = f"{header}\nkey {key_id}\nsize {tree_size}\nroot {root.hex()}\ntime {taken_at.isoformat()}\n{after}"
+    return text.encode()
 
 
 def key_id_of(public_key: Ed25519PublicKey) -> str:
@@ -59,9 +88,9 @@ class CheckpointSigner:
         self.public_key = private_key.public_key()
         self.key_id = key_id_of(self.public_key)
 
-    def sign(self, tree_size: int, root: bytes, taken_at: datetime, reason: str) -> Checkpoint:
-        signature = self._private_key.sign(signed_text(tree_size, root, taken_at, self.key_id))
-        return Checkpoint(tree_size, root, taken_at, self.key_id, signature, reason)
+    def sign(self, tree_size: int, root: bytes, taken_at: datetime, reason: str, follows: Follows) -> Checkpoint:
+        signature = self._private_key.sign(signed_text(tree_size, root, taken_at, self.key_id, follows))
+        return Checkpoint(tree_size, root, taken_at, self.key_id, signature, reason, follows)
 
 
 def is_signed_by(checkpoint: Checkpoint, public_key: Ed25519PublicKey, key_id: str = "") -> bool:
@@ -124,18 +153,24 @@ def export_text(checkpoint: Checkpoint, public_key: Ed25519PublicKey) -> str:
 
 
 def parse_export(text: str, source: str) -> tuple[Checkpoint, Ed25519PublicKey]:
+    """An exported checkpoint, of this format or v1 (exported before checkpoints followed one another)."""
     lines = text.splitlines()
-    if not lines or lines[0] != HEADER:
+    if not lines or lines[0] not in {HEADER, HEADER_V1}:
         msg = f"{source} is not a grant-ledger checkpoint (first line should be {HEADER!r})"
         raise CheckpointFileError(msg)
     fields = dict(line.split(" ", 1) for line in lines[1:] if " " in line)
     try:
+        follows = None
+        if lines[0] == HEADER:
+            size, digest = fields["follows"].split(" ")
+            follows = Follows(int(size), bytes.fromhex(digest))
         checkpoint = Checkpoint(
             tree_size=int(fields["size"]),
             root=bytes.fromhex(fields["root"]),
             taken_at=datetime.fromisoformat(fields["time"]),
             key_id=fields["key"],
             signature=base64.b64decode(fields["signature"]),
+            follows=follows,
         )
         public_key = Ed25519PublicKey.from_public_bytes(base64.b64decode(fields["public-key"]))
     except (KeyError, ValueError) as error:

@@ -110,11 +110,12 @@ class MerkleLog:
 
     def root(self) -> bytes:
         """MTH of all leaves so far (RFC 6962 §2.1): the frontier folded from the right, smallest subtree first."""
-        if not self._frontier:
+        frontier, sha256 = self._frontier, hashlib.sha256
+        if not frontier:
             return EMPTY_ROOT
-        root = self._frontier[-1]
-        for left in reversed(self._frontier[:-1]):
-            root = node_hash(left, root)
+        root = frontier[-1]
+        for left in reversed(frontier[:-1]):  # the verifier folds a root at every checkpoint: node_hash, inlined
+            root = sha256(_NODE_PREFIX + left + root).digest()
         return root
 
     def frontier(self) -> list[bytes]:

@@ -27,7 +27,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed
 
-from ledger.checkpoints import Checkpoint
+from ledger.checkpoints import Checkpoint, Follows
 from ledger.integrity import (
     GENESIS,
     RECORD_DOMAIN,
@@ -41,6 +41,7 @@ from ledger.stored_values import (
     HASH_SIZE,
     WrongType,
     as_bytes,
+    stored_time,
     wrong_bytes,
     wrong_hash,
     wrong_size,
@@ -69,10 +70,13 @@ class CheckpointRow:
     signature: bytes
     key_id: str
     reason: str
+    follows: Follows | None  # None in rows of format v1
 
     def checkpoint(self) -> Checkpoint:
         """The signed checkpoint this row stores."""
-        return Checkpoint(self.tree_size, self.root, self.taken_at, self.key_id, self.signature, self.reason)
+        return Checkpoint(
+            self.tree_size, self.root, self.taken_at, self.key_id, self.signature, self.reason, self.follows
+        )
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,7 @@ class LedgerTables:
             person_keys=self.person_keys,
             p=self.placeholder,
             position=self.position,
+            checkpoint=", ".join(CHECKPOINT_COLUMNS),
             # a row the ledger wrote (hashed, placed in the log), not one written behind its back
             chained=f"record_hash IS NOT NULL AND {self.position} IS NOT NULL",
         )
@@ -154,8 +159,9 @@ SELECT_UNCHAINED_EVENTS = (
     "ORDER BY originator_id, originator_version"
 )
 INSERT_CHECKPOINT = (
-    "INSERT INTO {checkpoints} (tree_size, root, taken_at, frontier, signature, key_id, reason) "
-    "SELECT {p}, {p}, {p}, {p}, {p}, {p}, {p} WHERE NOT EXISTS (SELECT 1 FROM {checkpoints} WHERE tree_size = {p})"
+    "INSERT INTO {checkpoints} (tree_size, root, taken_at, frontier, signature, key_id, reason, follows_size, "
+    "follows_digest) SELECT {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p} "
+    "WHERE NOT EXISTS (SELECT 1 FROM {checkpoints} WHERE tree_size = {p})"
 )
 INSERT_PERSON_KEY = (
     "INSERT INTO {person_keys} (person_id, wrapped_key) SELECT {p}, {p} "
@@ -163,17 +169,22 @@ INSERT_PERSON_KEY = (
 )
 SELECT_PERSON_KEY = "SELECT wrapped_key FROM {person_keys} WHERE person_id = {p}"
 DELETE_PERSON_KEY = "DELETE FROM {person_keys} WHERE person_id = {p}"
+CHECKPOINT_COLUMNS = (  # what a checkpoint row holds besides its frontier
+    "tree_size",
+    "root",
+    "taken_at",
+    "signature",
+    "key_id",
+    "reason",
+    "follows_size",
+    "follows_digest",
+)
 SELECT_CHECKPOINTS_AFTER = (  # no frontier: the verifier does not need it
-    "SELECT tree_size, root, taken_at, signature, key_id, reason FROM {checkpoints} WHERE tree_size > {p} "
-    "ORDER BY tree_size LIMIT {p}"
+    "SELECT {checkpoint} FROM {checkpoints} WHERE tree_size > {p} ORDER BY tree_size LIMIT {p}"
 )
-SELECT_CHECKPOINTS_OF_SIZE = (
-    "SELECT tree_size, root, taken_at, signature, key_id, reason FROM {checkpoints} WHERE tree_size = {p}"
-)
-SELECT_LATEST_CHECKPOINT = (
-    "SELECT tree_size, root, taken_at, frontier, signature, key_id, reason FROM {checkpoints} "
-    "ORDER BY tree_size DESC LIMIT 1"
-)
+SELECT_CHECKPOINTS_OF_SIZE = "SELECT {checkpoint} FROM {checkpoints} WHERE tree_size = {p}"
+SELECT_LATEST_CHECKPOINT = "SELECT {checkpoint}, frontier FROM {checkpoints} ORDER BY tree_size DESC LIMIT 1"
+SELECT_FOLLOWS_COLUMNS = "SELECT follows_size, follows_digest FROM {checkpoints} LIMIT 0"
 
 
 Tips = dict[int, tuple[int, bytes]]  # grant (its UUID's int: cheap to hash) -> version and hash of its latest record
@@ -394,29 +405,55 @@ class LedgerRecorder:
             row.signature,
             row.key_id,
             row.reason,
+            None if row.follows is None else row.follows.tree_size,
+            None if row.follows is None else row.follows.digest,
             row.tree_size,
         )
         with self.datastore.transaction(commit=True) as cursor:
             self._run(cursor, INSERT_CHECKPOINT, params)
 
-    def checkpoints(self) -> Iterator[CheckpointRow | MalformedCheckpoint]:
-        """Every checkpoint in order of size (those of one size together), without their frontiers, read in batches:
-        memory stays flat however many there are."""
+    def checkpoints(self) -> Iterator[Checkpoint | MalformedCheckpoint]:
+        """Every checkpoint in order of size (those of one size together), as signed (without its frontier), read in
+        batches: memory stays flat however many there are."""
         after: object = -1
         while True:
             rows = self._checkpoint_rows(SELECT_CHECKPOINTS_AFTER, (after, CHECKPOINT_BATCH))
             if len(rows) < CHECKPOINT_BATCH:
-                yield from (self._checkpoint(row) for row in rows)
+                yield from map(self._signed, rows)
                 return
             # The last size may go on in the next batch: all of its checkpoints are read at once.
-            after = rows[-1]["tree_size"]
-            yield from (self._checkpoint(row) for row in rows if row["tree_size"] != after)
-            yield from (self._checkpoint(row) for row in self._checkpoint_rows(SELECT_CHECKPOINTS_OF_SIZE, (after,)))
+            after = rows[-1][0]
+            yield from (self._signed(row) for row in rows if row[0] != after)
+            yield from map(self._signed, self._checkpoint_rows(SELECT_CHECKPOINTS_OF_SIZE, (after,)))
 
     def _checkpoint_rows(self, template: str, params: Sequence[object]) -> list[Any]:
         with self.datastore.transaction(commit=False) as cursor:
+            self._plain_tuples(cursor)
             self._run(cursor, template, params)
             return list(cursor.fetchall())
+
+    def _signed(self, row: tuple[object, ...]) -> Checkpoint | MalformedCheckpoint:
+        """A stored checkpoint (a row of `CHECKPOINT_COLUMNS`). The common case, every value of the type the ledger
+        writes, is checked in one expression: a verifier reads hundreds of thousands of them."""
+        size, root, taken_at, signature, key_id, reason, follows_size, follows_digest = row
+        if (
+            type(size) is int
+            and type(follows_size) is int
+            and size >= 0
+            and follows_size >= 0
+            and type(root) is bytes
+            and type(follows_digest) is bytes
+            and len(root) == len(follows_digest) == HASH_SIZE
+            and type(signature) is bytes
+            and type(key_id) is str
+            and type(reason) is str
+        ):
+            when = stored_time(taken_at)
+            if when is not None:
+                follows = Follows(follows_size, follows_digest)
+                return Checkpoint(size, root, when, key_id, signature, reason, follows)
+        judged = self._checkpoint(dict(zip(CHECKPOINT_COLUMNS, row, strict=True)))
+        return judged if isinstance(judged, MalformedCheckpoint) else judged.checkpoint()
 
     def latest_checkpoint(self) -> CheckpointRow | MalformedCheckpoint | None:
         with self.datastore.transaction(commit=False) as cursor:
@@ -454,6 +491,8 @@ class LedgerRecorder:
         size, root, taken_at, signature = row["tree_size"], row["root"], row["taken_at"], row["signature"]
         frontier = row["frontier"] if "frontier" in row.keys() else b""  # noqa: SIM118 - sqlite3.Row has no `in`
         key_id, reason = row["key_id"], row["reason"]
+        follows_size, follows_digest = row["follows_size"], row["follows_digest"]
+        v1 = follows_size is None and follows_digest is None  # written before checkpoints followed one another
         wrong = [
             problem
             for problem in (
@@ -464,6 +503,8 @@ class LedgerRecorder:
                 wrong_bytes("frontier", frontier),
                 wrong_text("key_id", key_id),
                 wrong_text("reason", reason),
+                None if v1 else wrong_size(follows_size, "follows_size"),
+                None if v1 else wrong_hash("follows_digest", follows_digest),
             )
             if problem is not None
         ]
@@ -477,6 +518,7 @@ class LedgerRecorder:
             signature=signature,
             key_id=key_id,
             reason=reason,
+            follows=None if v1 else Follows(follows_size, follows_digest),
         )
 
 
@@ -514,7 +556,7 @@ class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder
             (
                 f"CREATE TABLE IF NOT EXISTS {sql.checkpoints} (tree_size INTEGER NOT NULL, root BLOB NOT NULL, "
                 "taken_at TEXT NOT NULL, frontier BLOB NOT NULL, signature BLOB NOT NULL, key_id TEXT NOT NULL, "
-                "reason TEXT NOT NULL)"
+                "reason TEXT NOT NULL, follows_size INTEGER, follows_digest BLOB)"
             ),
             f"CREATE INDEX IF NOT EXISTS {sql.checkpoints}_by_size ON {sql.checkpoints} (tree_size)",
             f"CREATE TABLE IF NOT EXISTS {sql.person_keys} (person_id TEXT PRIMARY KEY, wrapped_key BLOB NOT NULL)",
@@ -526,6 +568,18 @@ class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder
             for operation in ("UPDATE", "DELETE")
         )
         return statements
+
+    def create_table(self) -> None:
+        """The tables; and to a checkpoint table made before checkpoints followed one another (format v1), the
+        columns naming the checkpoint followed (its rows keep NULL there). SQLite cannot add a column if missing."""
+        super().create_table()
+        try:
+            with self.datastore.transaction(commit=False) as cursor:
+                self._run(cursor, SELECT_FOLLOWS_COLUMNS)
+        except DatabaseError:
+            with self.datastore.transaction(commit=True) as cursor:
+                for column in ("follows_size INTEGER", "follows_digest BLOB"):
+                    cursor.execute(f"ALTER TABLE {self.tables.checkpoints} ADD COLUMN {column}")
 
     def _encode_id(self, originator_id: UUID) -> object:
         return _encoded(originator_id)
@@ -612,8 +666,11 @@ class ChainedPostgresApplicationRecorder(LedgerRecorder, PostgresApplicationReco
             (
                 f"CREATE TABLE IF NOT EXISTS {sql.checkpoints} (tree_size BIGINT NOT NULL, root BYTEA NOT NULL, "
                 "taken_at TIMESTAMPTZ NOT NULL, frontier BYTEA NOT NULL, signature BYTEA NOT NULL, "
-                "key_id TEXT NOT NULL, reason TEXT NOT NULL)"
+                "key_id TEXT NOT NULL, reason TEXT NOT NULL, follows_size BIGINT, follows_digest BYTEA)"
             ),
+            # a table made before checkpoints followed one another (format v1): its rows keep NULL there
+            f"ALTER TABLE {sql.checkpoints} ADD COLUMN IF NOT EXISTS follows_size BIGINT",
+            f"ALTER TABLE {sql.checkpoints} ADD COLUMN IF NOT EXISTS follows_digest BYTEA",
             f"CREATE INDEX IF NOT EXISTS {index}_by_size ON {sql.checkpoints} (tree_size)",
             f"CREATE TABLE IF NOT EXISTS {sql.person_keys} (person_id UUID PRIMARY KEY, wrapped_key BYTEA NOT NULL)",
             (

@@ -72,25 +72,27 @@ def wrong_bytes(column: str, value: object) -> WrongType | None:
     return WrongType(column, f"{column} as bytes", describe(value))
 
 
-def wrong_size(value: object) -> WrongType | None:
+def wrong_size(value: object, column: str = "tree_size") -> WrongType | None:
     if type(value) is int and value >= 0:
         return None
-    return WrongType("tree_size", "tree_size as an integer of at least 0", describe(value))
+    return WrongType(column, f"{column} as an integer of at least 0", describe(value))
 
 
 def wrong_time(value: object) -> WrongType | None:
-    """A checkpoint's time: a timestamp (PostgreSQL) or its ISO 8601 text (SQLite), with its offset from UTC."""
-    if isinstance(value, datetime) and value.tzinfo is not None:
+    if stored_time(value) is not None:
         return None
+    return WrongType("taken_at", "taken_at as an ISO 8601 time with its offset", describe(value))
+
+
+def stored_time(value: object) -> datetime | None:
+    """A checkpoint's time as stored: a timestamp (PostgreSQL) or its ISO 8601 text (SQLite), with its offset from
+    UTC; None if it is neither."""
     if isinstance(value, str):
         try:
-            parsed = datetime.fromisoformat(value)
+            value = datetime.fromisoformat(value)
         except ValueError:
-            pass
-        else:
-            if parsed.tzinfo is not None:
-                return None
-    return WrongType("taken_at", "taken_at as an ISO 8601 time with its offset", describe(value))
+            return None
+    return value if isinstance(value, datetime) and value.tzinfo is not None else None
 
 
 def as_bytes(value: object) -> bytes:

@@ -41,7 +41,7 @@ def test_the_ledger_verifies_and_an_exported_checkpoint_holds_it_to_its_word(
     a_grant_at_disbursement(env, "E2E-V1", tmp_path)
     exported = tmp_path / "checkpoint.txt"
     assert f"written to {exported}" in ok(env, "ledger", "checkpoint", "--export", str(exported))
-    assert exported.read_text().startswith("grant-ledger checkpoint v1\n")
+    assert exported.read_text().startswith("grant-ledger checkpoint v2\n")
 
     assert "every chain intact" in ok(env, "audit", "verify")
 

@@ -9,19 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import date
 from typing import Protocol
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from audit import verify
+from audit import log_check, verify
 from audit.verify import VerifyReport, verify_grant, verify_ledger
 from domain.grant import grant_id
 from domain.personal import RegisterBeneficiaries
 from ledger import recorders
 from ledger.application import open_ledger
-from ledger.checkpoints import Checkpoint, CheckpointSigner
+from ledger.checkpoints import FIRST, Checkpoint, CheckpointSigner, is_signed_by
 from ledger.integrity import GENESIS, record_hash
 from tests.builders import lifecycle, minutes, submit
 from tests.staff_support import APPOINTED_AT, appoint_builder_staff, beneficiary
@@ -124,6 +125,7 @@ class IntegrityContract(LedgerUnderTest):
         assert sizes[-1] == threads * each, "the save of the last record reached the last multiple"
         assert 1 <= len(sizes) <= threads * each // every
         assert sizes[0] >= every
+        assert self.verify(ledger_url, key).ok, "two checkpoints taken at once after the same one are no tampering"
 
     def test_the_application_connection_cannot_update_or_delete(self, ledger_url: str, exported: Checkpoint) -> None:
         with open_ledger(ledger_url) as ledger:
@@ -291,7 +293,16 @@ class IntegrityContract(LedgerUnderTest):
             f"{exported.describe()}: log truncated: expected at least {exported.tree_size} records, "
             f"found {cut} records in the ledger"
         )
-        assert problems == [expected]
+        assert exported.follows is not None
+        removed = exported.follows.tree_size
+        assert removed > cut, "the checkpoint the exported one follows went with the tail"
+        assert problems == [
+            (
+                f"checkpoint of {removed} records (before the {exported.describe()}): checkpoint missing: expected "
+                f"the checkpoint it follows, digest {exported.follows.digest.hex()[:16]}, found none"
+            ),
+            expected,
+        ]
 
     def test_a_forged_event_with_its_chain_recomputed_is_caught_by_the_merkle_log(
         self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
@@ -359,7 +370,8 @@ class IntegrityContract(LedgerUnderTest):
         self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
     ) -> None:
         """Even signed with the ledger's own key (leaked, or a split view shown to two parties)."""
-        forged = CheckpointSigner(key).sign(exported.tree_size, bytes(32), exported.taken_at, "forged")
+        follows = exported.follows or FIRST
+        forged = CheckpointSigner(key).sign(exported.tree_size, bytes(32), exported.taken_at, "forged", follows)
         self._insert_checkpoint(raw, forged)
         problems = [str(problem) for problem in self.verify(ledger_url, key).problems]
         assert any(f"checkpoints of {exported.tree_size} records: two checkpoints" in p for p in problems), problems
@@ -377,10 +389,10 @@ class IntegrityContract(LedgerUnderTest):
         monkeypatch.setattr(recorders, "CHECKPOINT_BATCH", 2)
         assert self.verify(ledger_url, key, against=exported).checkpoints == 3 * 3 + 1
         middle = sorted(int(size) for (size,) in raw.execute("SELECT tree_size FROM {checkpoints}"))[1]  # type: ignore[call-overload]
-        forged = CheckpointSigner(key).sign(middle, bytes(32), exported.taken_at, "forged")
+        forged = CheckpointSigner(key).sign(middle, bytes(32), exported.taken_at, "forged", FIRST)
         self._insert_checkpoint(raw, forged)
         self._insert_checkpoint(
-            raw, CheckpointSigner(Ed25519PrivateKey.generate()).sign(middle, bytes(32), forged.taken_at, "x")
+            raw, CheckpointSigner(Ed25519PrivateKey.generate()).sign(middle, bytes(32), forged.taken_at, "x", FIRST)
         )
         report = self.verify(ledger_url, key)
         assert report.checkpoints == 3 * 3 + 1 + 2
@@ -391,11 +403,114 @@ class IntegrityContract(LedgerUnderTest):
             "log differs from its checkpoint",
         ], report.problems
 
+    def test_only_the_signatures_of_checkpoints_nothing_follows_are_verified(
+        self, ledger_url: str, key: Ed25519PrivateKey, exported: Checkpoint, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Each checkpoint signs the digest of the one before: the newest's signature vouches for them all."""
+        checked: list[int] = []
+
+        def counted(checkpoint: Checkpoint, public_key: Ed25519PublicKey, key_id: str = "") -> bool:
+            checked.append(checkpoint.tree_size)
+            return is_signed_by(checkpoint, public_key, key_id)
+
+        monkeypatch.setattr(log_check, "is_signed_by", counted)
+        assert self.verify(ledger_url, key).ok
+        assert checked == [exported.tree_size]
+        checked.clear()
+        assert self.verify(ledger_url, key, against=exported).ok
+        assert checked == [exported.tree_size, exported.tree_size], "and the one kept outside, always"
+
+    def test_a_checkpoint_changed_in_the_middle_is_reported_by_its_signature(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        """The next checkpoint no longer follows it, so its own signature is checked, and fails."""
+        raw.drop_guards()
+        middle = sorted(int(size) for (size,) in raw.execute("SELECT tree_size FROM {checkpoints}"))[4]  # type: ignore[call-overload]
+        raw.execute("UPDATE {checkpoints} SET root = {p} WHERE tree_size = {p}", bytes(32), middle)
+        assert [problem.what for problem in self.verify(ledger_url, key).problems] == [
+            "checkpoint signature invalid",
+            "log differs from its checkpoint",
+        ]
+
+    def test_a_checkpoint_deleted_from_the_middle_is_reported_as_missing(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        raw.drop_guards()
+        sizes = sorted(int(size) for (size,) in raw.execute("SELECT tree_size FROM {checkpoints}"))  # type: ignore[call-overload]
+        raw.execute("DELETE FROM {checkpoints} WHERE tree_size = {p}", sizes[4])
+        problems = self.verify(ledger_url, key).problems
+        assert [(problem.what, problem.where.split(" (")[0]) for problem in problems] == [
+            ("checkpoint missing", f"checkpoint of {sizes[4]} records")
+        ]
+        assert f"before the checkpoint of {sizes[5]} records" in problems[0].where
+
+    def test_the_oldest_checkpoints_deleted_are_reported_as_missing(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        raw.drop_guards()
+        sizes = sorted(int(size) for (size,) in raw.execute("SELECT tree_size FROM {checkpoints}"))  # type: ignore[call-overload]
+        raw.execute("DELETE FROM {checkpoints} WHERE tree_size <= {p}", sizes[1])
+        problems = [str(problem) for problem in self.verify(ledger_url, key).problems]
+        assert len(problems) == 1
+        assert problems[0].startswith(f"checkpoint of {sizes[1]} records (before the checkpoint of {sizes[2]} records")
+
+    def test_checkpoints_of_the_older_format_are_each_checked_by_their_signature(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        """Checkpoints taken before they followed one another (format v1) follow nothing: each signature counts."""
+        raw.drop_guards()
+        raw.execute("DELETE FROM {checkpoints}")
+        signer = CheckpointSigner(key)
+        for checkpoint in (exported, replace(exported, key_id="0" * 16)):
+            v1 = replace(checkpoint, follows=None)
+            self._insert_checkpoint(raw, replace(v1, signature=key.sign(v1.signed_text())))
+        assert v1.signed_text().startswith(b"grant-ledger checkpoint v1\n")
+        assert [problem.what for problem in self.verify(ledger_url, key).problems] == ["checkpoint signature invalid"]
+        with open_ledger(ledger_url, signer) as ledger:
+            ledger.execute(submit("D"))
+            later = ledger.take_checkpoint("after the upgrade")
+        assert later.follows is not None
+        assert later.follows.tree_size == exported.tree_size
+
+    def test_the_log_checked_in_a_process_of_its_own_finds_the_same(
+        self,
+        ledger_url: str,
+        key: Ed25519PrivateKey,
+        raw: RawDatabase,
+        exported: Checkpoint,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """Large ledgers have the log's pass run beside the chains' in another process: same findings, same order."""
+        raw.drop_guards()
+        raw.execute("DELETE FROM {events} WHERE originator_id = {p}", raw.originator("B"))
+        raw.execute(
+            "UPDATE {events} SET state = {p} WHERE originator_id = {p} AND originator_version = 3",
+            b"{}",
+            raw.originator("A"),
+        )
+        in_process = self.verify(ledger_url, key, against=exported)
+        monkeypatch.setattr(verify, "APART_FROM", 0)
+        apart = self.verify(ledger_url, key, against=exported)
+        assert apart.problems == in_process.problems
+        assert (apart.records, apart.chains, apart.checkpoints) == (
+            in_process.records,
+            in_process.chains,
+            in_process.checkpoints,
+        )
+        assert {problem.what for problem in apart.problems} == {
+            "stored record changed",
+            "log position missing",
+            "log differs from its checkpoint",
+            "log truncated",
+        }
+
     def test_a_checkpoint_signed_with_another_key_is_reported(
         self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
     ) -> None:
         impostor = CheckpointSigner(Ed25519PrivateKey.generate())
-        self._insert_checkpoint(raw, impostor.sign(exported.tree_size, exported.root, exported.taken_at, "impostor"))
+        follows = exported.follows or FIRST
+        forged = impostor.sign(exported.tree_size, exported.root, exported.taken_at, "impostor", follows)
+        self._insert_checkpoint(raw, forged)
         problems = [str(problem) for problem in self.verify(ledger_url, key).problems]
         assert len(problems) == 1
         assert "checkpoint signature invalid" in problems[0]
@@ -441,8 +556,8 @@ class IntegrityContract(LedgerUnderTest):
 
     def _insert_checkpoint(self, raw: RawDatabase, checkpoint: Checkpoint) -> None:
         raw.execute(
-            "INSERT INTO {checkpoints} (tree_size, root, taken_at, frontier, signature, key_id, reason) "
-            "VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p})",
+            "INSERT INTO {checkpoints} (tree_size, root, taken_at, frontier, signature, key_id, reason, follows_size, "
+            "follows_digest) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, {p}, {p})",
             checkpoint.tree_size,
             checkpoint.root,
             checkpoint.taken_at.isoformat(),
@@ -450,4 +565,6 @@ class IntegrityContract(LedgerUnderTest):
             checkpoint.signature,
             checkpoint.key_id,
             checkpoint.reason,
+            None if checkpoint.follows is None else checkpoint.follows.tree_size,
+            None if checkpoint.follows is None else checkpoint.follows.digest,
         )

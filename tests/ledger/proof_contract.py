@@ -16,13 +16,12 @@ from ledger import recorders
 from ledger.application import GrantLedger, open_ledger
 from ledger.checkpoints import Checkpoint, CheckpointSigner, is_signed_by
 from ledger.proofs import ConsistencyProof, InclusionProof, ProofError, prove_consistency, prove_inclusion
-from ledger.recorders import CheckpointRow
 from tests.builders import submit
 from tests.ledger.integrity_contract import GRANTS, RECORDS_PER_GRANT, IntegrityContract, RawDatabase
 
 
 def stored_checkpoints(ledger: GrantLedger) -> list[Checkpoint]:
-    return [row.checkpoint() for row in ledger.integrity.checkpoints() if isinstance(row, CheckpointRow)]
+    return [row for row in ledger.integrity.checkpoints() if isinstance(row, Checkpoint)]
 
 
 def flipped(value: bytes) -> bytes:

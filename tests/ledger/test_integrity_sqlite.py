@@ -179,6 +179,18 @@ class TestIntegrityOnSQLite(ProofContract, PersonalDataContract):
                 "checkpoint of text 'many' records (root 32 bytes ",
                 "expected tree_size as an integer of at least 0, found text 'many'",
             ),
+            (
+                "follows_digest",
+                "x'00'",
+                "checkpoint of {size} records",
+                "expected follows_digest as 32 bytes, found 1 bytes 00",
+            ),
+            (
+                "follows_size",
+                "NULL",
+                "checkpoint of {size} records",
+                "expected follows_size as an integer of at least 0, found NULL",
+            ),
         ],
     )
     def test_a_checkpoint_value_of_the_wrong_type_is_reported(
@@ -199,6 +211,19 @@ class TestIntegrityOnSQLite(ProofContract, PersonalDataContract):
         assert len(problems) == 1, problems
         assert problems[0].startswith(where.format(size=exported.tree_size)), problems
         assert problems[0].endswith(f": stored value of the wrong type: {expected}"), problems
+
+    def test_a_checkpoint_table_of_the_older_format_gains_the_columns_naming_the_checkpoint_followed(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        """Made before checkpoints followed one another: opening the ledger adds the columns, its rows keep NULL."""
+        raw.drop_guards()
+        raw.execute("ALTER TABLE {checkpoints} DROP COLUMN follows_size")
+        raw.execute("ALTER TABLE {checkpoints} DROP COLUMN follows_digest")
+        with open_ledger(ledger_url):
+            pass
+        rows = raw.execute("SELECT follows_size, follows_digest FROM {checkpoints}")
+        assert rows
+        assert set(rows) == {(None, None)}
 
     def test_a_ledger_of_the_older_shape_is_refused_with_the_reason(self, tmp_path: Path) -> None:
         """Made before the record hashes moved into the events rows: no silent half-working ledger."""

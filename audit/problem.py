@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -16,3 +16,13 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.where}: {self.what}: expected {self.expected}, found {self.found}"
+
+
+@dataclass
+class PartReport:
+    """What one pass over a stretch of the log found (audit/log_pass.py): `verify` adds the passes' up."""
+
+    records: int = 0
+    chains: int = 0  # begun in this stretch
+    checkpoints: int = 0  # of sizes in this stretch
+    problems: list[Problem] = field(default_factory=list)

@@ -1,54 +1,39 @@
 """`verify`: prove the ledger was not rewritten, or say precisely where it was.
 
-Two passes over the global log in order, each streaming:
-- the log's: every stored record hash is fed into a Merkle log, whose root is compared with every signed checkpoint
-  as the pass reaches its size (audit/log_check.py);
-- the chains': every record's hash is recomputed from its stored bytes and its grant's previous record, and compared
-  with the stored one (an edited or swapped event); a version missing from a grant's chain is a deleted record, a
-  position missing from the log a deleted row.
-On a large ledger the log's pass runs in a process of its own, beside the chains' (each has a core, and neither
-needs the other's results); on a small one, starting a process would cost more than it saves.
-The tips of recently seen chains are kept in a bounded cache; a chain that fell out of it resumes from the hash
-stored with its latest earlier record, which this pass has already checked. So memory stays flat however many
+One streaming pass over the global log in order (audit/log_pass.py), reading each event row with the hash stored
+beside it:
+- every stored record hash is fed into a Merkle log, whose root is compared with every signed checkpoint as the
+  pass reaches its size (audit/checkpoint_check.py);
+- every record's hash is recomputed from its stored bytes and its grant's previous record, and compared with the
+  stored one (audit/chain_check.py).
+On a large ledger the log is cut in two at a checkpoint near its middle and each half has its own pass, the second
+in a process of its own (the pass is bound by the CPU; each half then has a core). Memory stays flat however many
 records, grants and checkpoints the ledger holds.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import islice
-from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from audit.log_apart import log_checked_apart
-from audit.log_check import LogReport, check_log
-from audit.problem import Problem
+from audit.chain_check import Chains, Tip, named
+from audit.log_pass import WHOLE, Part, check_part
+from audit.problem import PartReport, Problem
+from audit.verify_apart import checked_apart
 from domain.errors import GrantNotFoundError
 from domain.grant import grant_id
 from ledger.application import GrantLedger
 from ledger.checkpoints import Checkpoint
-from ledger.integrity import GENESIS, LogRecord, encoded_topic, hash_of_record, record_prefix
-from ledger.stored_values import (
-    HASH_SIZE,
-    WrongType,
-    as_bytes,
-    describe,
-    wrong_bytes,
-    wrong_hash,
-    wrong_originator,
-    wrong_text,
-    wrong_version,
-)
+from ledger.integrity import GENESIS, record_prefix
+from ledger.recorders import CheckpointRow, LedgerRecorder
+from ledger.stored_values import describe
 
 __all__ = ["Problem", "VerifyReport", "verify_grant", "verify_ledger"]
 
-PROGRESS_EVERY = 100_000
-TIPS_KEPT = 10_000  # chains whose tip is kept in memory; a forgotten one costs one query when it resumes
-APART_FROM = 200_000  # records from which the log's pass runs in a process of its own (starting one takes ~0.3 s)
+APART_FROM = 200_000  # records from which the log is verified in two halves at once (a process takes ~0.3 s to start)
 
 
 @dataclass
@@ -73,17 +58,18 @@ def verify_ledger(
     """Check the Merkle log against every checkpoint (and one kept outside, if given), and every chain."""
     started = time.perf_counter()
     report = VerifyReport()
-    if ledger.integrity.log_size() < APART_FROM:
-        report.records, report.chains = _check_chains(ledger, report, progress)
-        log = check_log(ledger.integrity, public_key, against)
+    integrity = ledger.integrity
+    halves = _halves(integrity) if integrity.log_size() >= APART_FROM else None
+    if halves is None:
+        _add(report, check_part(integrity, public_key, against, WHOLE, progress))
     else:
-        with log_checked_apart(ledger.name, ledger.env, public_key, against) as log_report:
-            report.records, report.chains = _check_chains(ledger, report, progress)
-            log = log_report()
-    _take(log, report)
+        first, second = halves
+        with checked_apart(ledger.name, ledger.env, public_key, against, second) as second_report:
+            _add(report, check_part(integrity, public_key, against, first, progress))
+            _add(report, second_report())
     unchained = [] if ledger.integrity.event_count() == report.records else ledger.integrity.unchained_events()
     for originator, version in unchained:
-        where = f"{_named(ledger, originator)} version {describe(version).removeprefix('integer ')}"
+        where = f"{named(integrity, originator)} version {describe(version).removeprefix('integer ')}"
         report.problems.append(Problem("event outside the chain", where, "a chain link", "none"))
     report.seconds = time.perf_counter() - started
     return report
@@ -96,7 +82,7 @@ def verify_grant(ledger: GrantLedger, grant_no: str) -> VerifyReport:
     if not records:
         raise GrantNotFoundError(grant_no)
     report = VerifyReport(chains=1, records=len(records))
-    chains = _Chains(ledger, report)
+    chains = Chains(ledger.integrity, report.problems)
     tip: Tip = (0, GENESIS, record_prefix(grant_id(grant_no).bytes))
     for record in records:
         tip = chains.irregular(record, tip)
@@ -104,188 +90,22 @@ def verify_grant(ledger: GrantLedger, grant_no: str) -> VerifyReport:
     return report
 
 
-def _take(log: LogReport, report: VerifyReport) -> None:
-    """The log's pass's findings, after the chains': records missing from the log are counted once, by the chains."""
-    report.checkpoints = log.checkpoints
-    report.problems.extend(log.problems)
+def _add(report: VerifyReport, part: PartReport) -> None:
+    report.records += part.records
+    report.chains += part.chains
+    report.checkpoints += part.checkpoints
+    report.problems.extend(part.problems)
 
 
-def _check_chains(ledger: GrantLedger, report: VerifyReport, progress: Callable[[int], None] | None) -> tuple[int, int]:
-    """The chains' pass, a batch of rows at a time: the records and chains it read. Its inner loop is flat on
-    purpose: it runs a million times, and only the rare paths call out (a record of another shape than the common
-    one, with values of the wrong type included, takes `irregular`)."""
-    chains, next_position, count = _Chains(ledger, report), 1, 0
-    tips = chains.tips
-    for rows in ledger.integrity.log_batches():
-        for record in rows:
-            position, stored, originator, version, topic, state = record
-            if position != next_position:
-                chains.positions_missing(next_position, position)
-            next_position = position + 1
-            tip = tips.pop(originator, None) or chains.resume(originator, version)  # re-inserted last, below
-            if version == tip[0] + 1 and type(state) is bytes and type(topic) is str:
-                if hash_of_record(tip[2], version, encoded_topic(topic), state, tip[1]) != stored:
-                    stored = chains.changed(record, tip)
-                tips[originator] = (version, stored, tip[2])
-            else:
-                tips[originator] = chains.irregular(record, tip)
-        chains.forget_oldest()
-        count += len(rows)
-        if progress is not None and count // PROGRESS_EVERY > (count - len(rows)) // PROGRESS_EVERY:
-            progress(count)
-    return count, chains.count
-
-
-# A chain's tip as the pass keeps it: the version and stored hash of its latest record, and its record prefix.
-Tip = tuple[int, bytes, bytes]
-# The version of the tip of a chain whose originator id is not of its type: no stored 64-bit version is one more than
-# it, so every record of such a chain leaves the common path (and is reported there).
-MALFORMED = -(2**64)
-
-
-class _Chains:
-    """The tips of the chains seen lately (grant id -> `Tip`), and what happens off the common path."""
-
-    def __init__(self, ledger: GrantLedger, report: VerifyReport) -> None:
-        self.ledger, self.report = ledger, report
-        self.tips: dict[object, Tip] = {}
-        self.count = 0  # chains begun: grants, decisions, lists, people
-        # Chains whose latest record's stored hash did not match: that version, and the hash its stored bytes give.
-        # Its successor may be chained to that hash (only the stored hash was changed): then it is not reported too.
-        self.recomputed: dict[object, tuple[int, bytes]] = {}
-
-    def resume(self, originator: object, version: object) -> Tip:
-        """A chain not in memory: a new grant, or one forgotten (resumed from its latest earlier record)."""
-        if not isinstance(originator, str) or wrong_originator(originator) is not None:
-            return MALFORMED, GENESIS, b""
-        prefix = record_prefix(bytes.fromhex(originator))
-        earlier = None
-        if type(version) is int and version > 1:
-            earlier = self.ledger.integrity.latest_before(originator, version)
-        if earlier is None:
-            self.count += 1
-            return 0, GENESIS, prefix
-        return *earlier, prefix
-
-    def forget_oldest(self) -> None:
-        """Keep at most TIPS_KEPT chains in memory: the ones seen longest ago go."""
-        tips = self.tips
-        for oldest in list(islice(tips, max(0, len(tips) - TIPS_KEPT))):
-            del tips[oldest]
-
-    def positions_missing(self, expected: int, found: int) -> None:
-        """Rows gone from the log (or moved): reported once per gap, not once for every record after it."""
-        self.report.problems.append(
-            Problem(
-                "log position missing", f"log position {expected}", f"position {expected}", f"position {found} next"
-            )
-        )
-
-    def changed(self, record: LogRecord, tip: Tip) -> bytes:
-        """A record of the common shape whose hash does not match; the hash its chain goes on from."""
-        _, _, _, version, topic, state = record
-        return self._compare(record, tip, hash_of_record(tip[2], version, encoded_topic(topic), state, tip[1]))  # type: ignore[arg-type]
-
-    def irregular(self, record: LogRecord, tip: Tip) -> Tip:
-        """A record off the common path: its originator id malformed, a value of the wrong type, after a gap in its
-        chain or out of order. Each is reported; returned is the tip its chain goes on from.
-
-        After a gap the record's own hash cannot be checked (it covers the deleted record's); the Merkle log and the
-        checkpoints still cover it. Text where bytes belong (or bytes where text does) is hashed as bytes, so that
-        changed content is reported besides its type.
-        """
-        position, stored, originator, version, topic, state = record
-        last_version, previous, prefix = tip
-        if last_version == MALFORMED:
-            self._wrong_type(record, wrong_originator(originator))
-            return tip
-        wrong = [
-            problem
-            for problem in (
-                wrong_version(version),
-                wrong_text("topic", topic),
-                wrong_bytes("state", state),
-                wrong_hash("record_hash", stored),
-            )
-            if problem is not None
-        ]
-        for problem in wrong:
-            self._wrong_type(record, problem)
-        continued = stored if type(stored) is bytes else as_bytes(stored)
-        if type(version) is not int:
-            return last_version + 1, continued, prefix  # taken as the next record: its successor is judged on its own
-        if version > last_version + 1:
-            missing = f"version {last_version + 1}"
-            if version > last_version + 2:
-                missing = f"versions {last_version + 1} to {version - 1}"
-            where = f"{_named(self.ledger, originator)} {missing} (before log position {position})"
-            self.report.problems.append(Problem("record deleted", where, "its stored event", "none"))
-            return version, continued, prefix
-        if version <= last_version:
-            expected = f"version {last_version + 1} next"
-            self._problem("chain out of order", record, expected, f"version {version}")
-        if topic is None or state is None:
-            return version, continued, prefix  # nothing to hash
-        computed = hash_of_record(prefix, version, encoded_topic(_as_text(topic)), as_bytes(state), previous)
-        if any(problem.column == "record_hash" for problem in wrong):
-            return version, computed, prefix  # no stored hash to compare: its successor chains to what it should be
-        return version, self._compare(record, tip, computed), prefix
-
-    def _compare(self, record: LogRecord, tip: Tip, computed: bytes) -> bytes:
-        """Report a stored hash other than `computed`, unless the record is intact and chained to a predecessor whose
-        own stored hash was changed (reported there); returned is the hash its chain goes on from."""
-        _, stored, originator, version, topic, state = record
-        if computed == stored:
-            return stored
-        if type(stored) is not bytes or len(stored) != HASH_SIZE:
-            self._wrong_type(record, wrong_hash("record_hash", stored))
-            return computed
-        recomputed = self.recomputed.pop(originator, None)
-        if recomputed is not None and recomputed[0] == tip[0]:
-            as_chained = hash_of_record(tip[2], version, encoded_topic(_as_text(topic)), as_bytes(state), recomputed[1])
-            if as_chained == stored:
-                return stored
-        self.recomputed[originator] = (version, computed)
-        self._problem("stored record changed", record, f"hash {computed.hex()[:16]}", stored.hex()[:16])
-        return stored
-
-    def _wrong_type(self, record: LogRecord, problem: WrongType | None) -> None:
-        if problem is None:
-            return
-        self._problem("stored value of the wrong type", record, problem.expected, problem.found)
-
-    def _problem(self, what: str, record: LogRecord, expected: str, found: str) -> None:
-        """A problem with one record, named by its grant and version when they can be read, and its log position."""
-        position, _, originator, version, *_ = record
-        where = f"log position {position}"
-        if wrong_originator(originator) is None:
-            name = _named(self.ledger, originator)
-            where = f"{name} version {version} ({where})" if type(version) is int else f"{name} ({where})"
-        self.report.problems.append(Problem(what, where, expected, found))
-
-
-def _as_text(topic: object) -> str:
-    """A stored topic as text, whatever it is (to hash a tampered row)."""
-    return topic if isinstance(topic, str) else as_bytes(topic).decode(errors="replace")
-
-
-def _named(ledger: GrantLedger, originator: object) -> str:
-    """A chain's grant number if its first record names one (`grant B`), else its id (`record <uuid>`)."""
-    if isinstance(originator, UUID):
-        originator = originator.hex
-    if not isinstance(originator, str) or wrong_originator(originator) is not None:
-        return f"record {describe(originator)}"
-    first = next(
-        (state for _, _, _, version, _, state in ledger.integrity.chain_of(UUID(originator)) if version == 1), None
-    )
-    grant_no = _grant_no(as_bytes(first)) if isinstance(first, bytes | str) else None  # text: a tampered row
-    return f"grant {grant_no}" if grant_no else f"record {UUID(originator)}"
-
-
-def _grant_no(state: bytes) -> str | None:
-    try:
-        decoded = json.loads(state)
-    except ValueError:
+def _halves(integrity: LedgerRecorder) -> tuple[Part, Part] | None:
+    """The log cut at the checkpoint nearest below its middle whose stored frontier folds to its signed root (the
+    frontier itself is not signed); None if there is none in its second quarter (then one pass does it all)."""
+    size = integrity.log_size()
+    cut = integrity.checkpoint_before(size // 2)
+    if not isinstance(cut, CheckpointRow) or cut.tree_size < size // 4:
         return None
-    value = decoded.get("grant_no") if isinstance(decoded, dict) else None
-    return value if isinstance(value, str) else None
+    log = cut.log()
+    position = integrity.position_of(cut.tree_size)
+    if log is None or position is None:
+        return None
+    return Part(stop=cut.tree_size), Part(cut.tree_size, position, None, tuple(log.frontier()))

@@ -110,7 +110,7 @@ class GrantLedger(Application[UUID]):
         latest = self.integrity.latest_checkpoint()
         if isinstance(latest, MalformedCheckpoint):
             latest = None  # tampered with: `verify` reports it; this one is computed from the whole log
-        log = _resumed(latest)
+        log = (latest.log() if latest is not None else None) or MerkleLog()  # from the start if its frontier is off
         for hashes in self.integrity.hash_batches_after(log.size):
             log.extend_leaf_hashes(hashes)
         if latest is not None and log.size == latest.tree_size:
@@ -550,19 +550,6 @@ def _recorded(event: DomainEventProtocol[UUID]) -> RecordedEvent:
         name=type(event).__name__,
         fields={key: value for key, value in vars(event).items() if key not in internal},
     )
-
-
-def _resumed(latest: CheckpointRow | None) -> MerkleLog:
-    """The log as of the latest checkpoint, from its frontier: only if the frontier folds to the signed root (the
-    frontier itself is not signed); otherwise from the start."""
-    if latest is None:
-        return MerkleLog()
-    frontier = [latest.frontier[start : start + HASH_SIZE] for start in range(0, len(latest.frontier), HASH_SIZE)]
-    try:
-        log = MerkleLog.from_frontier(latest.tree_size, frontier)
-    except ValueError:
-        return MerkleLog()
-    return log if log.root() == latest.root else MerkleLog()
 
 
 @contextmanager

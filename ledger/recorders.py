@@ -37,6 +37,7 @@ from ledger.integrity import (
     encoded_topic,
     hash_of_record,
 )
+from ledger.merkle import MerkleLog
 from ledger.stored_values import (
     HASH_SIZE,
     WrongType,
@@ -77,6 +78,16 @@ class CheckpointRow:
         return Checkpoint(
             self.tree_size, self.root, self.taken_at, self.key_id, self.signature, self.reason, self.follows
         )
+
+    def log(self) -> MerkleLog | None:
+        """The Merkle log as of this checkpoint, resumed from its frontier: only if the frontier folds to the signed
+        root (the frontier itself is not signed)."""
+        frontier = [self.frontier[start : start + HASH_SIZE] for start in range(0, len(self.frontier), HASH_SIZE)]
+        try:
+            log = MerkleLog.from_frontier(self.tree_size, frontier)
+        except ValueError:
+            return None
+        return log if log.root() == self.root else None
 
 
 @dataclass(frozen=True)
@@ -184,6 +195,12 @@ SELECT_CHECKPOINTS_AFTER = (  # no frontier: the verifier does not need it
 )
 SELECT_CHECKPOINTS_OF_SIZE = "SELECT {checkpoint} FROM {checkpoints} WHERE tree_size = {p}"
 SELECT_LATEST_CHECKPOINT = "SELECT {checkpoint}, frontier FROM {checkpoints} ORDER BY tree_size DESC LIMIT 1"
+SELECT_CHECKPOINT_BEFORE = (
+    "SELECT {checkpoint}, frontier FROM {checkpoints} WHERE tree_size <= {p} ORDER BY tree_size DESC LIMIT 1"
+)
+SELECT_POSITION_OF = (
+    "SELECT {position} AS position FROM {events} WHERE {chained} ORDER BY {position} LIMIT 1 OFFSET {p}"
+)
 SELECT_FOLLOWS_COLUMNS = "SELECT follows_size, follows_digest FROM {checkpoints} LIMIT 0"
 
 
@@ -310,6 +327,20 @@ class LedgerRecorder:
         self.tips.written(tips)
         return hashes
 
+    def position_of(self, size: int) -> int | None:
+        """The log position of the `size`-th record of the log (the same number, unless rows were deleted)."""
+        with self.datastore.transaction(commit=False) as cursor:
+            self._run(cursor, SELECT_POSITION_OF, (size - 1,))
+            row = cursor.fetchone()
+            return None if row is None else int(row["position"])
+
+    def checkpoint_before(self, size: int) -> CheckpointRow | MalformedCheckpoint | None:
+        """The checkpoint of the most records, at most `size`, with its frontier."""
+        with self.datastore.transaction(commit=False) as cursor:
+            self._run(cursor, SELECT_CHECKPOINT_BEFORE, (size,))
+            row = cursor.fetchone()
+        return None if row is None else self._checkpoint(row)
+
     def log_size(self) -> int:
         with self.datastore.transaction(commit=False) as cursor:
             self._run(cursor, SELECT_LOG_SIZE)
@@ -334,9 +365,10 @@ class LedgerRecorder:
                 return
             position = int(rows[-1][0])
 
-    def log_batches(self) -> Iterator[list[LogRecord]]:
-        """The whole log in order, in batches of plain tuples in `LogRecord`'s order: one table read in its order."""
-        position = 0
+    def log_batches(self, after: int = 0) -> Iterator[list[LogRecord]]:
+        """The log after position `after` in order, in batches of plain tuples in `LogRecord`'s order: one table read
+        in its order."""
+        position = after
         while True:
             with self.datastore.transaction(commit=False) as cursor:
                 self._plain_tuples(cursor)
@@ -412,19 +444,19 @@ class LedgerRecorder:
         with self.datastore.transaction(commit=True) as cursor:
             self._run(cursor, INSERT_CHECKPOINT, params)
 
-    def checkpoints(self) -> Iterator[Checkpoint | MalformedCheckpoint]:
-        """Every checkpoint in order of size (those of one size together), as signed (without its frontier), read in
-        batches: memory stays flat however many there are."""
-        after: object = -1
+    def checkpoints(self, after: int = -1) -> Iterator[Checkpoint | MalformedCheckpoint]:
+        """Every checkpoint of more than `after` records in order of size (those of one size together), as signed
+        (without its frontier), read in batches: memory stays flat however many there are."""
+        bound: object = after  # a tampered SQLite row's size may be text
         while True:
-            rows = self._checkpoint_rows(SELECT_CHECKPOINTS_AFTER, (after, CHECKPOINT_BATCH))
+            rows = self._checkpoint_rows(SELECT_CHECKPOINTS_AFTER, (bound, CHECKPOINT_BATCH))
             if len(rows) < CHECKPOINT_BATCH:
                 yield from map(self._signed, rows)
                 return
             # The last size may go on in the next batch: all of its checkpoints are read at once.
-            after = rows[-1][0]
-            yield from (self._signed(row) for row in rows if row[0] != after)
-            yield from map(self._signed, self._checkpoint_rows(SELECT_CHECKPOINTS_OF_SIZE, (after,)))
+            bound = rows[-1][0]
+            yield from (self._signed(row) for row in rows if row[0] != bound)
+            yield from map(self._signed, self._checkpoint_rows(SELECT_CHECKPOINTS_OF_SIZE, (bound,)))
 
     def _checkpoint_rows(self, template: str, params: Sequence[object]) -> list[Any]:
         with self.datastore.transaction(commit=False) as cursor:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from audit import verify
+from audit import log_pass
 from cli.main import grants
 from domain.grant import grant_id
 from tests.cli.signed_ledger import signed_ledger
@@ -39,7 +39,7 @@ def test_an_untouched_ledger_verifies_with_exit_status_0(env: dict[str, str]) ->
 
 def test_progress_goes_to_stderr_every_so_many_records(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     """Progress goes to stderr, so that stdout stays the one-line verdict a script can read."""
-    monkeypatch.setattr(verify, "PROGRESS_EVERY", 10)
+    monkeypatch.setattr(log_pass, "PROGRESS_EVERY", 10)
     monkeypatch.setattr("ledger.recorders.BATCH", 10)
     result = run(env)
     assert result.exit_code == 0, result.output

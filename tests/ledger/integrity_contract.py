@@ -16,7 +16,7 @@ from typing import Protocol
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from audit import log_check, verify
+from audit import chain_check, checkpoint_check, verify
 from audit.verify import VerifyReport, verify_grant, verify_ledger
 from domain.grant import grant_id
 from domain.personal import RegisterBeneficiaries
@@ -205,7 +205,7 @@ class IntegrityContract(LedgerUnderTest):
             raw.originator("C"),
         )
         remembered = [str(problem) for problem in self.verify(ledger_url, key).problems]
-        monkeypatch.setattr(verify, "TIPS_KEPT", 1)
+        monkeypatch.setattr(chain_check, "TIPS_KEPT", 1)
         monkeypatch.setattr(recorders, "BATCH", 2)
         forgotten = [str(problem) for problem in self.verify(ledger_url, key).problems]
         assert sorted(forgotten) == sorted(remembered), "the same problems (in another order: batches are smaller)"
@@ -413,7 +413,7 @@ class IntegrityContract(LedgerUnderTest):
             checked.append(checkpoint.tree_size)
             return is_signed_by(checkpoint, public_key, key_id)
 
-        monkeypatch.setattr(log_check, "is_signed_by", counted)
+        monkeypatch.setattr(checkpoint_check, "is_signed_by", counted)
         assert self.verify(ledger_url, key).ok
         assert checked == [exported.tree_size]
         checked.clear()
@@ -472,7 +472,7 @@ class IntegrityContract(LedgerUnderTest):
         assert later.follows is not None
         assert later.follows.tree_size == exported.tree_size
 
-    def test_the_log_checked_in_a_process_of_its_own_finds_the_same(
+    def test_a_large_ledger_verified_in_two_halves_at_once_gives_the_same_findings(
         self,
         ledger_url: str,
         key: Ed25519PrivateKey,
@@ -480,26 +480,36 @@ class IntegrityContract(LedgerUnderTest):
         exported: Checkpoint,
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
-        """Large ledgers have the log's pass run beside the chains' in another process: same findings, same order."""
+        """The second half in a process of its own, from the Merkle log's frontier at a checkpoint near the middle:
+        the same findings in the same order, tampering before, across and after the cut."""
         raw.drop_guards()
-        raw.execute("DELETE FROM {events} WHERE originator_id = {p}", raw.originator("B"))
-        raw.execute(
-            "UPDATE {events} SET state = {p} WHERE originator_id = {p} AND originator_version = 3",
-            b"{}",
-            raw.originator("A"),
-        )
-        in_process = self.verify(ledger_url, key, against=exported)
+        for grant_no, version in (("A", 3), ("C", 5)):
+            raw.execute(
+                "UPDATE {events} SET state = {p} WHERE originator_id = {p} AND originator_version = {p}",
+                b"{}",
+                raw.originator(grant_no),
+                version,
+            )
+        raw.execute("DELETE FROM {events} WHERE originator_id = {p} AND originator_version = 7", raw.originator("B"))
+        whole = self.verify(ledger_url, key, against=exported)
+        cuts: list[object] = []
+        halves = verify._halves  # watched, not replaced
+
+        def watched(integrity: recorders.LedgerRecorder) -> object:
+            cuts.append(halves(integrity))
+            return cuts[-1]
+
+        monkeypatch.setattr(verify, "_halves", watched)
         monkeypatch.setattr(verify, "APART_FROM", 0)
         apart = self.verify(ledger_url, key, against=exported)
-        assert apart.problems == in_process.problems
-        assert (apart.records, apart.chains, apart.checkpoints) == (
-            in_process.records,
-            in_process.chains,
-            in_process.checkpoints,
-        )
-        assert {problem.what for problem in apart.problems} == {
+        assert cuts, "verified in two halves"
+        assert cuts[0] is not None
+        assert apart.problems == whole.problems
+        assert (apart.records, apart.chains, apart.checkpoints) == (whole.records, whole.chains, whole.checkpoints)
+        assert {problem.what for problem in whole.problems} == {
             "stored record changed",
             "log position missing",
+            "record deleted",
             "log differs from its checkpoint",
             "log truncated",
         }

@@ -1,7 +1,7 @@
-"""The global log against its signed checkpoints: the half of `verify` that needs only the stored record hashes.
+"""The log's half of `verify`: the Merkle log over the stored record hashes, held to every signed checkpoint.
 
-One pass over the record hashes in log order feeds a Merkle log; as the log reaches each checkpoint's size its root is
-compared with the checkpoint's (a forged grant whose chain was recomputed, a grant deleted whole, a truncated tail or a
+As the pass (audit/log_pass.py) feeds the log a batch of record hashes, its root is compared with each checkpoint's
+as it reaches that size (a forged grant whose chain was recomputed, a grant deleted whole, a truncated tail or a
 restored backup cannot match what was signed). The checkpoints are read alongside in order of size, one size at a
 time with the next read ahead, so memory stays flat however many there are.
 
@@ -9,51 +9,24 @@ Checkpoints follow one another (ledger/checkpoints.py): a checkpoint that one of
 by that one, so only the signatures of the checkpoints nothing follows are verified (normally the newest alone), with
 those of format v1 and the one kept outside. A checkpoint removed from the middle shows as a later one following a
 checkpoint the ledger no longer holds.
-
-`verify_ledger` runs this in a process of its own on large ledgers, beside the pass over the chains
-(audit/log_apart.py): each pass then has a core.
 """
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from itertools import groupby
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from audit.problem import Problem
+from audit.problem import PartReport, Problem
 from ledger.checkpoints import FIRST, Checkpoint, is_signed_by, key_id_of
 from ledger.merkle import MerkleLog
 from ledger.recorders import LedgerRecorder, MalformedCheckpoint
 from ledger.stored_values import describe
 
 
-@dataclass
-class LogReport:
-    size: int = 0  # records in the log
-    checkpoints: int = 0  # in the ledger (not counting one kept outside)
-    problems: list[Problem] = field(default_factory=list)
-
-
-def check_log(integrity: LedgerRecorder, public_key: Ed25519PublicKey, against: Checkpoint | None) -> LogReport:
-    """Add up the log's record hashes, a batch at a time, holding its root to every checkpoint as it reaches it."""
-    report = LogReport()
-    claims = _Claims(integrity, public_key, against, report)
-    log = MerkleLog()
-    _extend_log(log, [], claims, report)  # checkpoints of the empty log
-    for hashes in integrity.hash_batches_after(0):
-        _extend_log(log, hashes, claims, report)
-    report.size = log.size
-    while claims.size is not None:  # checkpoints of more records than the ledger holds
-        expected, found = f"at least {claims.size} records", f"{log.size} records in the ledger"
-        report.problems.append(Problem("log truncated", claims.group[0].describe(), expected, found))
-        claims.advance()
-    return report
-
-
-def _extend_log(log: MerkleLog, hashes: list[bytes], claims: _Claims, report: LogReport) -> None:
+def extend_log(log: MerkleLog, hashes: list[bytes], claims: Claims, report: PartReport) -> None:
     """Append a batch's record hashes, comparing the root with the checkpoints of every size reached."""
     start, end = log.size, log.size + len(hashes)
     while claims.size is not None and claims.size <= end:
@@ -63,31 +36,48 @@ def _extend_log(log: MerkleLog, hashes: list[bytes], claims: _Claims, report: Lo
     log.extend_leaf_hashes(hashes[log.size - start :])
 
 
-class _Claims:
+class Claims:
     """The checkpoints the log is held to, the ledger's and one kept outside, read in order of size as the pass
     reaches them, the next size read ahead. Each size is checked as it is reached: the signatures of its checkpoints
     that none of the next size follows, that none of the next size follows a checkpoint the ledger no longer holds,
     its stored values' types, and its roots against each other."""
 
-    def __init__(
-        self, integrity: LedgerRecorder, public_key: Ed25519PublicKey, against: Checkpoint | None, report: LogReport
+    def __init__(  # noqa: PLR0913 - the claims, whom they are checked for, and which of them
+        self,
+        integrity: LedgerRecorder,
+        public_key: Ed25519PublicKey,
+        against: Checkpoint | None,
+        report: PartReport,
+        *,
+        after: int = -1,
+        stop: int | None = None,
     ) -> None:
+        """The claims of checkpoints of more than `after` records and at most `stop` (None: any number)."""
         self.public_key, self.key_id, self.report, self.against = public_key, key_id_of(public_key), report, against
-        merged = heapq.merge(self._well_formed(integrity), [against] if against else [], key=_size)
+        self.stop = stop
+        outside = [against] if against is not None and against.tree_size > after else []
+        merged = heapq.merge(self._well_formed(integrity, after), outside, key=_size)
         self._groups = groupby(merged, key=_size)
         self.size: int | None = None  # of the next checkpoints to compare with the log; None when there are no more
         self.group: list[Checkpoint] = []  # the checkpoints of that size
         self._next = self._read()
-        _check_followed(self._next, -1, set(), self.report)
+        if after < 0:  # else the pass over the records before checked what the first checkpoints here follow
+            _check_followed(self._next, -1, set(), self.report)
         self.advance()
 
     def advance(self) -> None:
         """Move on to the checkpoints of the next size and check them."""
-        self.group, self._next = self._next, self._read()
-        self.size = None
-        if not self.group:
+        group, following = self._next, self._read()
+        self.group, self._next, self.size = group, following, None
+        if not group or (self.stop is not None and group[0].tree_size > self.stop):
+            self.group = []  # beyond this stretch of the log: the next pass's (which reads them again)
             return
-        self.size = size = self.group[0].tree_size
+        self.size = size = group[0].tree_size
+        if len(group) == 1 and len(following) == 1:  # the common case, decided at once: the next follows this one
+            only, after = group[0], following[0].follows
+            vouched = only is not self.against and only.follows is not None and after is not None
+            if vouched and after.tree_size == size and after.digest == only.digest():  # type: ignore[union-attr]
+                return
         followed = {
             checkpoint.follows.digest
             for checkpoint in self._next
@@ -110,13 +100,17 @@ class _Claims:
             return list(group)
         return []
 
-    def _well_formed(self, integrity: LedgerRecorder) -> Iterator[Checkpoint]:
-        """The ledger's checkpoints, counted; each value of the wrong type in a checkpoint row reported instead."""
-        for row in integrity.checkpoints():
-            self.report.checkpoints += 1
-            if isinstance(row, MalformedCheckpoint):
-                _report_malformed(row, self.report)
-            else:
+    def _well_formed(self, integrity: LedgerRecorder, after: int) -> Iterator[Checkpoint]:
+        """The ledger's checkpoints of more than `after` records, counted up to `stop`; each value of the wrong type
+        in a checkpoint row reported instead (by the last stretch, if its size is not even a number)."""
+        for row in integrity.checkpoints(after=after):
+            size = row.tree_size
+            if self.stop is None or (type(size) is int and size <= self.stop):
+                self.report.checkpoints += 1
+                if isinstance(row, MalformedCheckpoint):
+                    _report_malformed(row, self.report)
+                    continue
+            if isinstance(row, Checkpoint):
                 yield row
 
 
@@ -124,7 +118,7 @@ def _size(checkpoint: Checkpoint) -> int:
     return checkpoint.tree_size
 
 
-def _check_followed(checkpoints: list[Checkpoint], size: int, held: set[bytes], report: LogReport) -> None:
+def _check_followed(checkpoints: list[Checkpoint], size: int, held: set[bytes], report: PartReport) -> None:
     """Each checkpoint follows one of those of the size before it (whose digests are `held`), nothing (FIRST), or
     one of a smaller size (two were taken at once after the same one); else the one it follows is missing."""
     for checkpoint in checkpoints:
@@ -142,7 +136,7 @@ def _check_followed(checkpoints: list[Checkpoint], size: int, held: set[bytes], 
             )
 
 
-def _report_malformed(row: MalformedCheckpoint, report: LogReport) -> None:
+def _report_malformed(row: MalformedCheckpoint, report: PartReport) -> None:
     where = f"checkpoint of {row.tree_size} records"
     if type(row.tree_size) is not int:
         where = f"checkpoint of {describe(row.tree_size)} records (root {describe(row.root)})"
@@ -151,7 +145,7 @@ def _report_malformed(row: MalformedCheckpoint, report: LogReport) -> None:
 
 
 def _check_signatures(
-    checkpoints: Iterable[Checkpoint], public_key: Ed25519PublicKey, key_id: str, report: LogReport
+    checkpoints: Iterable[Checkpoint], public_key: Ed25519PublicKey, key_id: str, report: PartReport
 ) -> bool:
     """Report each checkpoint whose signature does not verify; whether there was one."""
     forged = False
@@ -169,7 +163,7 @@ def _check_signatures(
     return forged
 
 
-def _check_one_root(same_size: list[Checkpoint], report: LogReport) -> None:
+def _check_one_root(same_size: list[Checkpoint], report: PartReport) -> None:
     """Checkpoints of one size must agree: two roots are a split view (or a forgery with a leaked key)."""
     roots = {checkpoint.root for checkpoint in same_size}
     if len(roots) > 1:
@@ -183,7 +177,7 @@ def _check_one_root(same_size: list[Checkpoint], report: LogReport) -> None:
         )
 
 
-def _compare_roots(log: MerkleLog, checkpoints: list[Checkpoint], report: LogReport) -> None:
+def _compare_roots(log: MerkleLog, checkpoints: list[Checkpoint], report: PartReport) -> None:
     root = log.root()
     for checkpoint in checkpoints:
         if checkpoint.root != root:

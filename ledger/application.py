@@ -110,19 +110,24 @@ class GrantLedger(Application[UUID]):
         latest = self.integrity.latest_checkpoint()
         if isinstance(latest, MalformedCheckpoint):
             latest = None  # tampered with: `verify` reports it; this one is computed from the whole log
-        log = (latest.log() if latest is not None else None) or MerkleLog()  # from the start if its frontier is off
+        resumed = latest.log() if latest is not None else None
+        log = resumed or MerkleLog()  # from the start if the latest's frontier does not fold to its signed root
         for hashes in self.integrity.hash_batches_after(log.size):
             log.extend_leaf_hashes(hashes)
         if latest is not None and log.size == latest.tree_size:
             return latest.checkpoint()
-        follows = FIRST if latest is None else Follows(latest.tree_size, latest.checkpoint().digest())
-        checkpoint = self._signer.sign(log.size, log.root(), datetime.now(UTC), reason, follows)
+        # The latest is followed (which vouches for its frontier too) only if its frontier folds to its signed root.
+        follows = FIRST
+        if latest is not None and resumed is not None:
+            follows = Follows(latest.tree_size, latest.checkpoint().digest())
+        now, frontier = datetime.now(UTC), log.frontier_bytes()
+        checkpoint = self._signer.sign(log.size, log.root(), now, reason, follows, frontier=frontier)
         self.integrity.insert_checkpoint(
             CheckpointRow(
                 tree_size=checkpoint.tree_size,
                 root=checkpoint.root,
                 taken_at=checkpoint.taken_at,
-                frontier=b"".join(log.frontier()),
+                frontier=frontier,
                 signature=checkpoint.signature,
                 key_id=checkpoint.key_id,
                 reason=reason,

@@ -118,6 +118,10 @@ class MerkleLog:
             root = sha256(_NODE_PREFIX + left + root).digest()
         return root
 
+    def frontier_bytes(self) -> bytes:
+        """The frontier as one string of hashes, as a checkpoint row stores it."""
+        return b"".join(self._frontier)
+
     def frontier(self) -> list[bytes]:
         """The roots of the perfect subtrees, largest (leftmost) first: what a checkpoint saves to resume from."""
         return list(self._frontier)

@@ -76,7 +76,14 @@ class CheckpointRow:
     def checkpoint(self) -> Checkpoint:
         """The signed checkpoint this row stores."""
         return Checkpoint(
-            self.tree_size, self.root, self.taken_at, self.key_id, self.signature, self.reason, self.follows
+            self.tree_size,
+            self.root,
+            self.taken_at,
+            self.key_id,
+            self.signature,
+            self.reason,
+            self.follows,
+            self.frontier,
         )
 
     def log(self) -> MerkleLog | None:
@@ -180,7 +187,7 @@ INSERT_PERSON_KEY = (
 )
 SELECT_PERSON_KEY = "SELECT wrapped_key FROM {person_keys} WHERE person_id = {p}"
 DELETE_PERSON_KEY = "DELETE FROM {person_keys} WHERE person_id = {p}"
-CHECKPOINT_COLUMNS = (  # what a checkpoint row holds besides its frontier
+CHECKPOINT_COLUMNS = (  # what a checkpoint row holds
     "tree_size",
     "root",
     "taken_at",
@@ -189,14 +196,13 @@ CHECKPOINT_COLUMNS = (  # what a checkpoint row holds besides its frontier
     "reason",
     "follows_size",
     "follows_digest",
+    "frontier",
 )
-SELECT_CHECKPOINTS_AFTER = (  # no frontier: the verifier does not need it
-    "SELECT {checkpoint} FROM {checkpoints} WHERE tree_size > {p} ORDER BY tree_size LIMIT {p}"
-)
+SELECT_CHECKPOINTS_AFTER = "SELECT {checkpoint} FROM {checkpoints} WHERE tree_size > {p} ORDER BY tree_size LIMIT {p}"
 SELECT_CHECKPOINTS_OF_SIZE = "SELECT {checkpoint} FROM {checkpoints} WHERE tree_size = {p}"
-SELECT_LATEST_CHECKPOINT = "SELECT {checkpoint}, frontier FROM {checkpoints} ORDER BY tree_size DESC LIMIT 1"
+SELECT_LATEST_CHECKPOINT = "SELECT {checkpoint} FROM {checkpoints} ORDER BY tree_size DESC LIMIT 1"
 SELECT_CHECKPOINT_BEFORE = (
-    "SELECT {checkpoint}, frontier FROM {checkpoints} WHERE tree_size <= {p} ORDER BY tree_size DESC LIMIT 1"
+    "SELECT {checkpoint} FROM {checkpoints} WHERE tree_size <= {p} ORDER BY tree_size DESC LIMIT 1"
 )
 SELECT_POSITION_OF = (
     "SELECT {position} AS position FROM {events} WHERE {chained} ORDER BY {position} LIMIT 1 OFFSET {p}"
@@ -445,8 +451,8 @@ class LedgerRecorder:
             self._run(cursor, INSERT_CHECKPOINT, params)
 
     def checkpoints(self, after: int = -1) -> Iterator[Checkpoint | MalformedCheckpoint]:
-        """Every checkpoint of more than `after` records in order of size (those of one size together), as signed
-        (without its frontier), read in batches: memory stays flat however many there are."""
+        """Every checkpoint of more than `after` records in order of size (those of one size together), with its
+        frontier, read in batches: memory stays flat however many there are."""
         bound: object = after  # a tampered SQLite row's size may be text
         while True:
             rows = self._checkpoint_rows(SELECT_CHECKPOINTS_AFTER, (bound, CHECKPOINT_BATCH))
@@ -467,7 +473,7 @@ class LedgerRecorder:
     def _signed(self, row: tuple[object, ...]) -> Checkpoint | MalformedCheckpoint:
         """A stored checkpoint (a row of `CHECKPOINT_COLUMNS`). The common case, every value of the type the ledger
         writes, is checked in one expression: a verifier reads hundreds of thousands of them."""
-        size, root, taken_at, signature, key_id, reason, follows_size, follows_digest = row
+        size, root, taken_at, signature, key_id, reason, follows_size, follows_digest, frontier = row
         if (
             type(size) is int
             and type(follows_size) is int
@@ -477,13 +483,14 @@ class LedgerRecorder:
             and type(follows_digest) is bytes
             and len(root) == len(follows_digest) == HASH_SIZE
             and type(signature) is bytes
+            and type(frontier) is bytes
             and type(key_id) is str
             and type(reason) is str
         ):
             when = stored_time(taken_at)
             if when is not None:
                 follows = Follows(follows_size, follows_digest)
-                return Checkpoint(size, root, when, key_id, signature, reason, follows)
+                return Checkpoint(size, root, when, key_id, signature, reason, follows, frontier)
         judged = self._checkpoint(dict(zip(CHECKPOINT_COLUMNS, row, strict=True)))
         return judged if isinstance(judged, MalformedCheckpoint) else judged.checkpoint()
 
@@ -521,7 +528,7 @@ class LedgerRecorder:
     def _checkpoint(self, row: Any) -> CheckpointRow | MalformedCheckpoint:  # noqa: ANN401 - a driver's row
         """A checkpoint row as the ledger wrote it, or what is wrong with it (SQLite keeps any value anywhere)."""
         size, root, taken_at, signature = row["tree_size"], row["root"], row["taken_at"], row["signature"]
-        frontier = row["frontier"] if "frontier" in row.keys() else b""  # noqa: SIM118 - sqlite3.Row has no `in`
+        frontier = row["frontier"]
         key_id, reason = row["key_id"], row["reason"]
         follows_size, follows_digest = row["follows_size"], row["follows_digest"]
         v1 = follows_size is None and follows_digest is None  # written before checkpoints followed one another

@@ -24,6 +24,7 @@ from ledger import recorders
 from ledger.application import open_ledger
 from ledger.checkpoints import FIRST, Checkpoint, CheckpointSigner, is_signed_by
 from ledger.integrity import GENESIS, record_hash
+from ledger.merkle import MerkleLog
 from tests.builders import lifecycle, minutes, submit
 from tests.staff_support import APPOINTED_AT, appoint_builder_staff, beneficiary
 
@@ -308,33 +309,37 @@ class IntegrityContract(LedgerUnderTest):
         self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
     ) -> None:
         raw.drop_guards()
-        rows = raw.execute(
-            "SELECT e.originator_version, e.topic, e.state FROM {events} e WHERE e.originator_id = {p} "
-            "ORDER BY e.originator_version",
-            raw.originator("B"),
-        )
-        previous = GENESIS
-        for version, topic, state in rows:
-            stored = bytes(state)  # type: ignore[arg-type]
-            if version == 5:
-                assert b"2020-07-01" in stored, "the disbursement's payment date, to be forged"
-                stored = stored.replace(b"2020-07-01", b"2020-06-01")
-                raw.execute(
-                    "UPDATE {events} SET state = {p} WHERE originator_id = {p} AND originator_version = 5",
-                    stored,
-                    raw.originator("B"),
-                )
-            previous = record_hash(grant_id("B"), int(version), str(topic), stored, previous)  # type: ignore[call-overload]
-            raw.execute(
-                "UPDATE {events} SET record_hash = {p} WHERE originator_id = {p} AND originator_version = {p}",
-                previous,
-                raw.originator("B"),
-                version,
-            )
+        self._forge_disbursement_of_b(raw)
         report = self.verify(ledger_url, key)
         problems = [str(problem) for problem in report.problems]
         assert not any("stored record changed" in p for p in problems), "the chain itself was recomputed"
         assert any("log differs from its checkpoint" in p for p in problems), problems
+
+    def test_a_forgery_whose_frontier_was_stored_before_the_next_checkpoint_is_still_caught(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        """A checkpoint that another follows is held to the log by its stored frontier (not signed by it): the ledger
+        follows one only if its frontier folds to its signed root, so a frontier forged to match a forged log is not
+        vouched for by the next checkpoint, and the signed root catches the forgery."""
+        raw.drop_guards()
+        self._forge_disbursement_of_b(raw)
+        forged = MerkleLog()
+        with open_ledger(ledger_url) as ledger:
+            for hashes in ledger.integrity.hash_batches_after(0):
+                forged.extend_leaf_hashes(hashes)
+        assert forged.size == exported.tree_size
+        raw.drop_guards()  # opening the ledger put them back
+        raw.execute(
+            "UPDATE {checkpoints} SET frontier = {p} WHERE tree_size = {p}", forged.frontier_bytes(), exported.tree_size
+        )
+        with open_ledger(ledger_url, CheckpointSigner(key)) as ledger:
+            ledger.execute(submit("D"))
+            later = ledger.take_checkpoint("after the forgery")
+        assert later.follows == FIRST, "the forged frontier does not fold to the signed root: not followed"
+        problems = [str(problem) for problem in self.verify(ledger_url, key).problems]
+        assert any(
+            problem.startswith(f"{exported.describe()}: log differs from its checkpoint") for problem in problems
+        ), problems
 
     def test_a_whole_grant_deleted_is_caught(
         self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
@@ -564,6 +569,32 @@ class IntegrityContract(LedgerUnderTest):
         problems = [str(problem) for problem in self.verify(ledger_url, key).problems]
         assert problems == ["grant A version 12: event outside the chain: expected a chain link, found none"]
 
+    def _forge_disbursement_of_b(self, raw: RawDatabase) -> None:
+        """Grant B's payment date moved a month earlier, and its whole chain recomputed to match."""
+        rows = raw.execute(
+            "SELECT e.originator_version, e.topic, e.state FROM {events} e WHERE e.originator_id = {p} "
+            "ORDER BY e.originator_version",
+            raw.originator("B"),
+        )
+        previous = GENESIS
+        for version, topic, state in rows:
+            stored = bytes(state)  # type: ignore[arg-type]
+            if version == 5:
+                assert b"2020-07-01" in stored, "the disbursement's payment date, to be forged"
+                stored = stored.replace(b"2020-07-01", b"2020-06-01")
+                raw.execute(
+                    "UPDATE {events} SET state = {p} WHERE originator_id = {p} AND originator_version = 5",
+                    stored,
+                    raw.originator("B"),
+                )
+            previous = record_hash(grant_id("B"), int(version), str(topic), stored, previous)  # type: ignore[call-overload]
+            raw.execute(
+                "UPDATE {events} SET record_hash = {p} WHERE originator_id = {p} AND originator_version = {p}",
+                previous,
+                raw.originator("B"),
+                version,
+            )
+
     def _insert_checkpoint(self, raw: RawDatabase, checkpoint: Checkpoint) -> None:
         raw.execute(
             "INSERT INTO {checkpoints} (tree_size, root, taken_at, frontier, signature, key_id, reason, follows_size, "
@@ -571,7 +602,7 @@ class IntegrityContract(LedgerUnderTest):
             checkpoint.tree_size,
             checkpoint.root,
             checkpoint.taken_at.isoformat(),
-            b"",
+            checkpoint.frontier,
             checkpoint.signature,
             checkpoint.key_id,
             checkpoint.reason,

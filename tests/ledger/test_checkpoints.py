@@ -30,10 +30,12 @@ def test_a_checkpoint_signs_the_size_and_digest_of_the_one_it_follows() -> None:
     assert not is_signed_by(replace(second, follows=Follows(0, bytes(32))), KEY.public_key())
 
 
-def test_the_digest_covers_the_signature_too() -> None:
-    """A stored signature changed in a checkpoint nobody checks by its signature still breaks the next one's link."""
-    checkpoint = CheckpointSigner(KEY).sign(3, bytes(32), TAKEN_AT, "", FIRST)
+def test_the_digest_covers_the_signature_and_the_frontier_stored_beside_it_too() -> None:
+    """A stored signature or frontier changed in a checkpoint nobody checks by its signature still breaks the next
+    one's link: the frontier is what `verify` holds the log to at a checkpoint another follows."""
+    checkpoint = CheckpointSigner(KEY).sign(3, bytes(32), TAKEN_AT, "", FIRST, frontier=b"\x04" * 64)
     assert replace(checkpoint, signature=bytes(64)).digest() != checkpoint.digest()
+    assert replace(checkpoint, frontier=b"\x05" * 64).digest() != checkpoint.digest()
     assert replace(checkpoint, reason="not signed").digest() == checkpoint.digest(), "the reason is not signed"
 
 

@@ -33,7 +33,8 @@ def append(result: dict[str, Any]) -> Row:
 
 def verify(result: dict[str, Any]) -> Row:
     figure = (
-        f"{result['speed_ratio']:.2f} of the bare loop's speed at {result['records']:,} records; "
+        f"{result['speed_ratio']:.2f} of the bare loop's speed at {result['records']:,} records "
+        f"({result['checkpoints']:,} checkpoints; {result.get('verify_processes', 1)} processes); "
         f"peak RSS {result['memory_ratio']:.2f}x of a tenth as many"
     )
     verdict = "PASS" if result["speed_verdict"] == result["memory_verdict"] == "PASS" else "FAIL"

@@ -7,8 +7,10 @@ time with the next read ahead, so memory stays flat however many there are.
 
 Checkpoints follow one another (ledger/checkpoints.py): a checkpoint that one of the next size follows is vouched for
 by that one, so only the signatures of the checkpoints nothing follows are verified (normally the newest alone), with
-those of format v1 and the one kept outside. A checkpoint removed from the middle shows as a later one following a
-checkpoint the ledger no longer holds.
+those of format v1 and the one kept outside. A checkpoint removed from between two that follow one another shows as
+the later following a checkpoint the ledger no longer holds. (The ledger follows nothing, FIRST, after a latest
+checkpoint it cannot vouch for; one removed before such a break goes unnoticed, as any did before checkpoints
+followed one another: checkpoints kept outside are what hold the ledger to its past.)
 """
 
 from __future__ import annotations
@@ -105,10 +107,11 @@ class Claims:
 
     def _well_formed(self, integrity: LedgerRecorder, after: int) -> Iterator[Checkpoint]:
         """The ledger's checkpoints of more than `after` records, counted up to `stop`; each value of the wrong type
-        in a checkpoint row reported instead (by the last stretch, if its size is not even a number)."""
+        in a checkpoint row reported instead (by the last stretch if its size is not a number: SQLite sorts text and
+        blobs after every number)."""
         for row in integrity.checkpoints(after=after):
             size = row.tree_size
-            if self.stop is None or (type(size) is int and size <= self.stop):
+            if self.stop is None or (type(size) in {int, float} and size <= self.stop):  # type: ignore[operator]
                 self.report.checkpoints += 1
                 if isinstance(row, MalformedCheckpoint):
                     _report_malformed(row, self.report)

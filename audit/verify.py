@@ -98,8 +98,13 @@ def _add(report: VerifyReport, part: PartReport) -> None:
 
 
 def _halves(integrity: LedgerRecorder) -> tuple[Part, Part] | None:
-    """The log cut at the checkpoint nearest below its middle whose stored frontier folds to its signed root (the
-    frontier itself is not signed); None if there is none in its second quarter (then one pass does it all)."""
+    """The log cut at its checkpoint nearest below its middle, if that one's stored frontier folds to its signed root
+    (the frontier itself is not signed) and it is in the log's second quarter; else None: one pass does it all.
+
+    A log tampered with before the cut differs from the cut checkpoint there (the first half reports it); the second
+    half goes on from the frontier the cut checkpoint signed for, so later checkpoints that differ only because of
+    that are not reported again; nor is a record whose predecessor, the last before the cut, had its stored hash
+    changed (as for a chain resumed from a stored hash in one pass)."""
     size = integrity.log_size()
     cut = integrity.checkpoint_before(size // 2)
     if not isinstance(cut, CheckpointRow) or cut.tree_size < size // 4:

@@ -7,6 +7,7 @@ stdin and its report comes back on its stdout, pickled: both ends are this progr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import subprocess
@@ -57,7 +58,8 @@ def checked_apart(
             return checked
 
         try:
-            with child.stdin:  # type: ignore[union-attr]  # a pipe: asked for above
+            with contextlib.suppress(BrokenPipeError), child.stdin:  # type: ignore[union-attr]  # a pipe: asked for
+                # a child that died before reading says why in its errors: `report` raises them
                 child.stdin.write(pickle.dumps((env_name, dict(env), raw, against, part)))  # type: ignore[union-attr]
             yield report
         finally:

@@ -36,7 +36,7 @@ from domain.rulebook import RuleBook, rulebook_id
 from domain.staff import Appointment, AppointStaff, RevokeRole, StaffMember, check_actor, staff_member_id
 from domain.stages import Stage
 from domain.state import GrantState
-from ledger.checkpoints import FIRST, Checkpoint, CheckpointFileError, CheckpointSigner, Follows
+from ledger.checkpoints import FIRST, Checkpoint, CheckpointFileError, CheckpointSigner, Follows, is_signed_by
 from ledger.history_import import (
     BENEFICIARY_PAID,
     DECISION_RECORDED,
@@ -116,10 +116,7 @@ class GrantLedger(Application[UUID]):
             log.extend_leaf_hashes(hashes)
         if latest is not None and log.size == latest.tree_size:
             return latest.checkpoint()
-        # The latest is followed (which vouches for its frontier too) only if its frontier folds to its signed root.
-        follows = FIRST
-        if latest is not None and resumed is not None:
-            follows = Follows(latest.tree_size, latest.checkpoint().digest())
+        follows = FIRST if latest is None else self._follows(latest, resumed)
         now, frontier = datetime.now(UTC), log.frontier_bytes()
         checkpoint = self._signer.sign(log.size, log.root(), now, reason, follows, frontier=frontier)
         self.integrity.insert_checkpoint(
@@ -135,6 +132,17 @@ class GrantLedger(Application[UUID]):
             )
         )
         return checkpoint
+
+    def _follows(self, latest: CheckpointRow, resumed: MerkleLog | None) -> Follows:
+        """What a new checkpoint follows: the latest, only if it is signed with this ledger's key and its frontier folds
+        to its signed root (following vouches for both: `verify` checks neither again); else nothing (FIRST), which
+        leaves the latest to be judged by its own signature and root."""
+        if resumed is None or self._signer is None:
+            return FIRST
+        checkpoint = latest.checkpoint()
+        if not is_signed_by(checkpoint, self._signer.public_key, self._signer.key_id):
+            return FIRST
+        return Follows(latest.tree_size, checkpoint.digest())
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

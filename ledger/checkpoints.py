@@ -11,10 +11,10 @@ checks the signatures only of the checkpoints no later one follows (normally the
 verifying a ledger with a checkpoint every few records fast: an Ed25519 verification costs about 130 µs, a digest
 under 1 µs. Checkpoints written before this (format v1) follow nothing and are each checked by their signature.
 
-The digest also covers the Merkle log's frontier stored beside the checkpoint (not signed by it, and not exported),
-and the ledger follows a checkpoint only once it has checked that its frontier folds to its signed root: so a
-checkpoint that another follows vouches for its frontier too, and `verify` holds the log to it by comparing the
-frontiers, without folding the root again (about ten hashes a checkpoint).
+The digest also covers the Merkle log's frontier stored beside the checkpoint (not signed by it, and not exported).
+The ledger follows a checkpoint only once it has checked its signature and that its frontier folds to its signed
+root (ledger/application.py): so a checkpoint that another follows is vouched for, frontier included, and `verify`
+holds the log to it by comparing the frontiers, without folding the root again (about ten hashes a checkpoint).
 """
 
 from __future__ import annotations

@@ -547,12 +547,13 @@ class LedgerRecorder:
             )
             if problem is not None
         ]
-        if wrong:
+        when = stored_time(taken_at)
+        if wrong or when is None:  # (no time: `wrong_time` said so)
             return MalformedCheckpoint(size, root, wrong)
         return CheckpointRow(
             tree_size=size,
             root=root,
-            taken_at=taken_at if isinstance(taken_at, datetime) else datetime.fromisoformat(taken_at),
+            taken_at=when,
             frontier=frontier,
             signature=signature,
             key_id=key_id,

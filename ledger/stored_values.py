@@ -9,7 +9,7 @@ failing on it. The checks run off the verifier's common path: a well-typed row n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 HASH_SIZE = 32  # SHA-256
 SHOWN_CHARACTERS = 24  # of a wrong value: enough to recognise it, never a whole stored event
@@ -85,14 +85,17 @@ def wrong_time(value: object) -> WrongType | None:
 
 
 def stored_time(value: object) -> datetime | None:
-    """A checkpoint's time as stored: a timestamp (PostgreSQL) or its ISO 8601 text (SQLite), with its offset from
-    UTC; None if it is neither."""
+    """A checkpoint's time as stored: its ISO 8601 text (SQLite), with its offset from UTC, or a timestamp
+    (PostgreSQL), in UTC as the ledger wrote and signed it whatever the session's time zone; None if neither."""
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            parsed = datetime.fromisoformat(value)
         except ValueError:
             return None
-    return value if isinstance(value, datetime) and value.tzinfo is not None else None
+        return parsed if parsed.tzinfo is not None else None
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC)
+    return None
 
 
 def as_bytes(value: object) -> bytes:

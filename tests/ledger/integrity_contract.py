@@ -341,6 +341,30 @@ class IntegrityContract(LedgerUnderTest):
             problem.startswith(f"{exported.describe()}: log differs from its checkpoint") for problem in problems
         ), problems
 
+    def test_a_checkpoint_forged_at_the_logs_end_is_not_vouched_for_by_the_next(
+        self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
+    ) -> None:
+        """Right root, right frontier, another key: the ledger follows only a checkpoint signed with its own, so the
+        next checkpoint does not lend the forgery (its backdated time, its reason) the ledger's signature."""
+        log = MerkleLog()
+        with open_ledger(ledger_url) as ledger:
+            ledger.execute(submit("D"))
+            for hashes in ledger.integrity.hash_batches_after(0):
+                log.extend_leaf_hashes(hashes)
+        impostor = CheckpointSigner(Ed25519PrivateKey.generate())
+        when = exported.taken_at.replace(year=2020)
+        self._insert_checkpoint(
+            raw, impostor.sign(log.size, log.root(), when, "forged", FIRST, frontier=log.frontier_bytes())
+        )
+        with open_ledger(ledger_url, CheckpointSigner(key)) as ledger:
+            ledger.execute(submit("E"))
+            later = ledger.take_checkpoint("after the forgery")
+        assert later.follows == FIRST
+        problems = [str(problem) for problem in self.verify(ledger_url, key).problems]
+        assert len(problems) == 1
+        assert "checkpoint signature invalid" in problems[0]
+        assert impostor.key_id in problems[0]
+
     def test_a_whole_grant_deleted_is_caught(
         self, ledger_url: str, key: Ed25519PrivateKey, raw: RawDatabase, exported: Checkpoint
     ) -> None:
@@ -471,6 +495,8 @@ class IntegrityContract(LedgerUnderTest):
             self._insert_checkpoint(raw, replace(v1, signature=key.sign(v1.signed_text())))
         assert v1.signed_text().startswith(b"grant-ledger checkpoint v1\n")
         assert [problem.what for problem in self.verify(ledger_url, key).problems] == ["checkpoint signature invalid"]
+        raw.drop_guards()  # verifying opened the ledger, which put them back
+        raw.execute("DELETE FROM {checkpoints} WHERE key_id = {p}", "0" * 16)
         with open_ledger(ledger_url, signer) as ledger:
             ledger.execute(submit("D"))
             later = ledger.take_checkpoint("after the upgrade")
@@ -486,7 +512,8 @@ class IntegrityContract(LedgerUnderTest):
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
         """The second half in a process of its own, from the Merkle log's frontier at a checkpoint near the middle:
-        the same findings in the same order, tampering before, across and after the cut."""
+        the same findings in the same order, tampering before and after the cut and in a grant across it. (Tampering
+        with the records just before the cut is reported once, at the cut: see `verify._halves`.)"""
         raw.drop_guards()
         for grant_no, version in (("A", 3), ("C", 5)):
             raw.execute(

@@ -6,10 +6,15 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from audit.verify import verify_ledger
 from domain.grant import grant_id
+from ledger.application import open_ledger
+from ledger.checkpoints import CheckpointSigner
+from tests.builders import lifecycle, submit
 from tests.ledger.integrity_contract import RawDatabase
 from tests.ledger.personal_data_contract import PersonalDataContract
 from tests.ledger.postgres import connect, fresh_schema_url, skip_without_postgres
@@ -64,3 +69,20 @@ class TestIntegrityOnPostgres(ProofContract, PersonalDataContract):
         schema = make_url(ledger_url).query["schema"]
         with connect(ledger_url) as connection:
             yield RawPostgres(connection, str(schema))
+
+    def test_checkpoints_verify_whatever_time_zone_the_sessions_use(
+        self, ledger_url: str, key: Ed25519PrivateKey, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """TIMESTAMPTZ comes back in the session's zone: the signed text (and the digest followed) is in UTC."""
+        monkeypatch.setenv("PGTZ", "Asia/Shanghai")
+        with open_ledger(ledger_url, CheckpointSigner(key)) as ledger:
+            for grant_no in ("A", "B"):
+                ledger.execute(submit(grant_no))
+                for command in lifecycle(grant_no):
+                    ledger.execute(command)
+            report = verify_ledger(ledger, key.public_key())
+        assert report.ok, report.problems
+        assert report.checkpoints == 2 * 3
+        monkeypatch.setenv("PGTZ", "UTC")
+        with open_ledger(ledger_url) as ledger:
+            assert verify_ledger(ledger, key.public_key()).ok

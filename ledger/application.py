@@ -110,9 +110,7 @@ class GrantLedger(Application[UUID]):
         latest = self.integrity.latest_checkpoint()
         if isinstance(latest, MalformedCheckpoint):
             latest = None  # tampered with: `verify` reports it; this one is computed from the whole log
-        log = _resumed(latest)
-        for hashes in self.integrity.hash_batches_after(log.size):
-            log.extend_leaf_hashes(hashes)
+        log = self.integrity.merkle_log(_resumed(latest))
         if latest is not None and log.size == latest.tree_size:
             return latest.checkpoint()
         checkpoint = self._signer.sign(log.size, log.root(), datetime.now(UTC), reason)

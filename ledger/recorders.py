@@ -5,6 +5,8 @@ with it, one row and one INSERT per event: the chain costs no second table, inde
 of hashes cost 1.3-1.7x plain eventsourcing on append, mostly in writing its pages and index). A record's place in
 the global log is its row id in SQLite (rows are never deleted, so row ids have no gaps) and a `position` column in
 PostgreSQL (whose notification ids may have gaps), numbered in the same INSERT under eventsourcing's table lock.
+Each recorder also keeps the Merkle log as far as its own inserts tell it (`_KnownLog`), so that a checkpoint reads
+from the database only the records written since by others, not the thousand it has just written itself.
 The schema set-up also creates the checkpoint table and installs triggers that refuse UPDATE and DELETE (and, in
 PostgreSQL, TRUNCATE) on the events and the checkpoints. The person keys table is the one table rows leave:
 destroying a person's key is how they are erased. The SQL differs by dialect only; the rest is `LedgerRecorder`.
@@ -37,6 +39,7 @@ from ledger.integrity import (
     encoded_topic,
     hash_of_record,
 )
+from ledger.merkle import MerkleLog
 from ledger.stored_values import (
     HASH_SIZE,
     WrongType,
@@ -235,13 +238,51 @@ class _Tips:
             self._tips.pop(next(iter(self._tips)), None)
 
 
+class _KnownLog:
+    """The Merkle log as far as this process knows it without a gap: where a checkpoint starts, so that it need not
+    read back from the database the records this process has just written.
+
+    Unknown until this process's first checkpoint has read the log. From then on, each insert's records, once
+    committed, extend it when they follow on from its end; records another writer put in between leave it behind
+    until the next checkpoint reads them from the database and catches it up. What it holds is always a prefix of
+    the stored log: stored records never change, and each log position is taken once.
+    """
+
+    def __init__(self) -> None:
+        self._log: MerkleLog | None = None
+        self._lock = threading.Lock()  # the worker saves from several threads
+
+    def extend(self, first: int, hashes: Sequence[bytes]) -> None:
+        """The committed records at log positions `first`, `first` + 1, ... with these hashes."""
+        with self._lock:
+            if self._log is not None and self._log.size == first - 1:
+                self._log.extend_leaf_hashes(hashes)
+
+    def further_than(self, log: MerkleLog) -> MerkleLog:
+        """A copy of the known log if it is further than `log`; otherwise `log`."""
+        with self._lock:
+            known = self._log
+            return log if known is None or known.size <= log.size else _copy(known)
+
+    def catch_up(self, log: MerkleLog) -> None:
+        """`log`, read from the database, becomes the known log if it is further."""
+        with self._lock:
+            if self._log is None or self._log.size < log.size:
+                self._log = _copy(log)
+
+
+def _copy(log: MerkleLog) -> MerkleLog:
+    return MerkleLog.from_frontier(log.size, log.frontier())
+
+
 class LedgerRecorder:
     """The ledger's own operations, over whichever eventsourcing datastore the concrete recorder has."""
 
     tables: LedgerTables
     datastore: Any
     tips: _Tips
-    _appended: threading.local  # `appended()`: set by each insert, per thread
+    known_log: _KnownLog
+    _appended: threading.local  # `appended()` and the hashes it wrote: set by each insert, per thread
 
     def appended(self) -> tuple[int, int] | None:
         """The first and last log positions of the records this thread's latest insert wrote (consecutive: one
@@ -297,7 +338,25 @@ class LedgerRecorder:
 
         hashes, tips = chain_hashes(stored_events, previous_hash)
         self.tips.written(tips)
+        self._appended.hashes = hashes
         return hashes
+
+    def _committed(self, span: tuple[int, int] | None) -> None:
+        """The insert has committed the records it chained at the log positions `span`: its grants' tips are
+        remembered, `appended` tells the span, and the records extend the known log."""
+        self.tips.committed()
+        self._appended.span = span
+        if span is not None:
+            self.known_log.extend(span[0], self._appended.hashes)
+
+    def merkle_log(self, resumed: MerkleLog) -> MerkleLog:
+        """The Merkle log of every stored record as the log stands now, from the log this process knows or from
+        `resumed` (a checkpoint's), whichever is further: only the records after it are read from the database."""
+        log = self.known_log.further_than(resumed)
+        for hashes in self.hash_batches_after(log.size):
+            log.extend_leaf_hashes(hashes)
+        self.known_log.catch_up(log)
+        return log
 
     def log_size(self) -> int:
         with self.datastore.transaction(commit=False) as cursor:
@@ -484,6 +543,7 @@ class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder
     def __init__(self, datastore: Any, events_table_name: str = "stored_events") -> None:  # noqa: ANN401
         self.tables = LedgerTables.beside(events_table_name, "?", "rowid")
         self.tips = _Tips()
+        self.known_log = _KnownLog()
         self._appended = threading.local()
         super().__init__(datastore, events_table_name)
         self.insert_events_statement = self.tables.render(INSERT_EVENT)
@@ -498,9 +558,7 @@ class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder
             transaction as cursor,
         ):
             ids = self._insert_events(cursor, stored_events, **kwargs)
-        self.tips.committed()
-        if ids:
-            self._appended.span = (ids[0], ids[-1])  # the row ids: the records' places in the log
+        self._committed((ids[0], ids[-1]) if ids else None)  # the row ids: the records' places in the log
         return ids
 
     def construct_create_table_statements(self) -> list[str]:
@@ -586,6 +644,7 @@ class ChainedPostgresApplicationRecorder(LedgerRecorder, PostgresApplicationReco
         schema = self.datastore.schema
         self.tables = LedgerTables.beside(events_table_name, "%s", "position", schema)
         self.tips = _Tips()
+        self.known_log = _KnownLog()
         self._appended = threading.local()
         self.sql_create_statements[self.create_table_statement_index] = Composed([SQL(_literal(self._events_table()))])
         self.sql_create_statements.extend(Composed([SQL(_literal(text))]) for text in self._ledger_statements(schema))
@@ -642,8 +701,7 @@ class ChainedPostgresApplicationRecorder(LedgerRecorder, PostgresApplicationReco
         self.tips.written({})  # nothing of an earlier, failed write may be taken for this one
         self._appended.span = self._appended.pending = None
         ids: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
-        self.tips.committed()
-        self._appended.span = self._appended.pending  # committed: the positions are the log's now
+        self._committed(self._appended.pending)  # committed: the positions are the log's now
         return ids
 
     def _fetch_ids_after_insert_events(

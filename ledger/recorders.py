@@ -597,22 +597,21 @@ class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder
     def _insert_events(self, c: Any, stored_events: Sequence[StoredEvent], **_: object) -> Sequence[int]:  # noqa: ANN401
         """eventsourcing's rows with their hashes; their row ids are their places in the log.
 
-        One event (a grant's step) is one `execute`, whose row id the cursor gives; more are one `executemany`, after
-        which one query gives the last row id. The row ids are consecutive: in SQLite's one write transaction at a
-        time, each new row of a table without AUTOINCREMENT takes the largest row id plus one.
+        All rows but the last are one `executemany`; the last is one `execute`, whose row id the cursor gives (it
+        leaves `lastrowid` unchanged after an `executemany`, and a `SELECT last_insert_rowid()` cost 2% of a save of
+        twenty). The row ids are consecutive: in SQLite's one write transaction at a time, each new row of a table
+        without AUTOINCREMENT takes the largest row id plus one.
         """
         rows = [
             (_encoded(stored.originator_id), stored.originator_version, stored.topic, stored.state, hashed)
             for stored, hashed in zip(stored_events, self._chain(c, stored_events), strict=True)
         ]
-        if len(rows) == 1:
-            c.execute(self.insert_events_statement, rows[0])
-            return [int(c.lastrowid)]
         if not rows:
             return []
-        c.executemany(self.insert_events_statement, rows)
-        c.execute("SELECT last_insert_rowid()")
-        last = int(c.fetchone()[0])
+        if len(rows) > 1:
+            c.executemany(self.insert_events_statement, rows[:-1])
+        c.execute(self.insert_events_statement, rows[-1])
+        last = int(c.lastrowid)
         return list(range(last - len(rows) + 1, last + 1))
 
 

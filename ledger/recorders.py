@@ -15,6 +15,7 @@ destroying a person's key is how they are erased. The SQL differs by dialect onl
 from __future__ import annotations
 
 import sqlite3
+import struct
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -179,7 +180,10 @@ SELECT_LATEST_CHECKPOINT = (
 )
 
 
-Tips = dict[int, tuple[int, bytes]]  # grant (its UUID's int: cheap to hash) -> version and hash of its latest record
+# grant (its UUID's int: cheap to hash) -> its latest record's version (8 bytes) followed by its hash: one bytes value,
+# which Python's cyclic garbage collector does not track (a tuple kept per grant made every append feed a collection).
+Tips = dict[int, bytes]
+_TIP_VERSION = struct.Struct(">Q")
 
 
 def chain_hashes(
@@ -206,7 +210,7 @@ def chain_hashes(
         hashed = hash_of_record(prefix, version, encoded_topic(stored.topic), stored.state, previous)
         latest[grant] = (prefix, version, hashed)
         hashes.append(hashed)
-    return hashes, {grant: (version, hashed) for grant, (_, version, hashed) in latest.items()}
+    return hashes, {grant: _TIP_VERSION.pack(version) + hashed for grant, (_, version, hashed) in latest.items()}
 
 
 class _Tips:
@@ -224,7 +228,7 @@ class _Tips:
 
     def previous(self, originator: UUID, version: int) -> bytes | None:
         tip = self._tips.get(originator.int)
-        return tip[1] if tip is not None and tip[0] == version else None
+        return tip[_TIP_VERSION.size :] if tip is not None and tip.startswith(_TIP_VERSION.pack(version)) else None
 
     def written(self, tips: Tips) -> None:
         self._pending.tips = tips

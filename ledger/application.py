@@ -109,11 +109,9 @@ class GrantLedger(Application[UUID]):
             raise CheckpointFileError(msg)
         latest = self.integrity.latest_checkpoint()
         if isinstance(latest, MalformedCheckpoint):
-            latest = None  # tampered with: `verify` reports it; this one is computed from the whole log
-        resumed = latest.log() if latest is not None else None
-        log = resumed or MerkleLog()  # from the start if the latest's frontier does not fold to its signed root
-        for hashes in self.integrity.hash_batches_after(log.size):
-            log.extend_leaf_hashes(hashes)
+            latest = None  # tampered with: `verify` reports it; this one is computed without it
+        resumed = latest.log() if latest is not None else None  # None if its frontier does not fold to its root
+        log = self.integrity.merkle_log(resumed or MerkleLog())
         if latest is not None and log.size == latest.tree_size:
             return latest.checkpoint()
         follows = FIRST if latest is None else self._follows(latest, resumed)

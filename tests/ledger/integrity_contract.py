@@ -15,6 +15,7 @@ from typing import Protocol
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from eventsourcing.persistence import RecordConflictError
 
 from audit import chain_check, checkpoint_check, verify
 from audit.verify import VerifyReport, verify_grant, verify_ledger
@@ -126,7 +127,41 @@ class IntegrityContract(LedgerUnderTest):
         assert sizes[-1] == threads * each, "the save of the last record reached the last multiple"
         assert 1 <= len(sizes) <= threads * each // every
         assert sizes[0] >= every
-        assert self.verify(ledger_url, key).ok, "two checkpoints taken at once after the same one are no tampering"
+        assert self.verify(ledger_url, key).ok, (
+            "each signs the log as stored; two taken after the same one: no tampering"
+        )
+
+    def test_a_checkpoint_signs_the_records_another_writer_put_after_or_between_this_ones(
+        self, ledger_url: str, key: Ed25519PrivateKey
+    ) -> None:
+        """A ledger keeps the log it knows from its own inserts; another writer's records, after its own or between
+        them, are read from the database: the known log is never taken past a gap."""
+        signer = CheckpointSigner(key)
+        with open_ledger(ledger_url, signer) as ours, open_ledger(ledger_url, signer) as theirs:
+            ours.record_decision(minutes(minutes_ref="纪要〔2020〕1号"))
+            ours.take_checkpoint("the log is known from here on")
+            ours.record_decision(minutes(minutes_ref="纪要〔2020〕2号"))  # 2 follows on: known
+            theirs.record_decision(minutes(minutes_ref="纪要〔2020〕3号"))
+            after = ours.take_checkpoint("another's record after ours")
+            theirs.record_decision(minutes(minutes_ref="纪要〔2020〕4号"))
+            ours.record_decision(minutes(minutes_ref="纪要〔2020〕5号"))  # 5 does not follow on from 3
+            between = ours.take_checkpoint("another's record between ours")
+        assert (after.tree_size, between.tree_size) == (3, 5)
+        assert self.verify(ledger_url, key).ok
+
+    def test_a_rolled_back_insert_leaves_nothing_in_the_known_log(
+        self, ledger_url: str, key: Ed25519PrivateKey
+    ) -> None:
+        """Only committed records extend the log a ledger knows: a conflicting insert's hash never reaches a root."""
+        with open_ledger(ledger_url, CheckpointSigner(key)) as ledger:
+            decision = ledger.record_decision(minutes(minutes_ref="纪要〔2020〕1号"))
+            ledger.take_checkpoint("the log is known from here on")
+            with pytest.raises(RecordConflictError):
+                ledger.recorder.insert_events(ledger.recorder.select_events(decision.id))
+            ledger.record_decision(minutes(minutes_ref="纪要〔2020〕2号"))
+            checkpoint = ledger.take_checkpoint("after the conflict")
+        assert checkpoint.tree_size == 2
+        assert self.verify(ledger_url, key).ok
 
     def test_the_application_connection_cannot_update_or_delete(self, ledger_url: str, exported: Checkpoint) -> None:
         with open_ledger(ledger_url) as ledger:

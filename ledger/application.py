@@ -95,6 +95,7 @@ class GrantLedger(Application[UUID]):
         if master_key is not None:
             self._vault = PersonalDataVault(master_key, self.integrity)
         self._signer = signer
+        self._taken: Checkpoint | None = None  # the checkpoint this ledger took last, as it stored it
         self._fund_rules = fund_rules
         self._checkpoint_every = checkpoint_every
 
@@ -129,6 +130,7 @@ class GrantLedger(Application[UUID]):
                 follows=follows,
             )
         )
+        self._taken = checkpoint
         return checkpoint
 
     def _follows(self, latest: CheckpointRow, resumed: MerkleLog | None) -> Follows:
@@ -138,7 +140,8 @@ class GrantLedger(Application[UUID]):
         if resumed is None or self._signer is None:
             return FIRST
         checkpoint = latest.checkpoint()
-        if not is_signed_by(checkpoint, self._signer.public_key, self._signer.key_id):
+        signed_here = checkpoint == self._taken  # the one this ledger stored, as it stored it: ~130 us saved
+        if not signed_here and not is_signed_by(checkpoint, self._signer.public_key, self._signer.key_id):
             return FIRST
         return Follows(latest.tree_size, checkpoint.digest())
 

@@ -222,28 +222,43 @@ _TIP_VERSION = struct.Struct(">Q")
 def chain_hashes(
     stored_events: Sequence[StoredEvent], previous_hash: Callable[[UUID, int], bytes | None]
 ) -> tuple[list[bytes], Tips]:
-    """Each new record's hash, chained to its grant's previous record; and each grant's new tip."""
-    latest: dict[int, tuple[bytes, int, bytes]] = {}  # grant -> its record prefix, latest version and hash
-    hashes = []
-    for stored in stored_events:  # a grant's step is one event: this runs once a save, and is kept flat
-        originator = stored.originator_id
+    """Each new record's hash, chained to its grant's previous record; and each grant's new tip.
+
+    A save is most often one aggregate's run of consecutive versions: the loop keeps that run's grant, prefix and
+    latest hash in locals, and goes to the tips only where a run begins (it runs for every record appended).
+    """
+    tips: Tips = {}
+    hashes: list[bytes] = []
+    grant, version, prefix, previous = -1, 0, b"", b""
+    for stored in stored_events:
+        originator, following = stored.originator_id, version + 1
         if type(originator) is not UUID:
             originator = UUID(str(originator))
-        grant, version = originator.int, stored.originator_version
-        known = latest.get(grant)
-        if known is not None and known[1] == version - 1:
-            prefix, previous = known[0], known[2]
-        else:
-            prefix = RECORD_DOMAIN + originator.bytes  # record_prefix, inlined
-            found = GENESIS if version == 1 else previous_hash(originator, version - 1)
-            if found is None:
-                msg = f"record {originator} v{version} cannot be chained: version {version - 1} has no hash of 32 bytes"
-                raise ChainBrokenError(msg)
-            previous = found
-        hashed = hash_of_record(prefix, version, encoded_topic(stored.topic), stored.state, previous)
-        latest[grant] = (prefix, version, hashed)
-        hashes.append(hashed)
-    return hashes, {grant: _TIP_VERSION.pack(version) + hashed for grant, (_, version, hashed) in latest.items()}
+        version = stored.originator_version
+        if originator.int != grant or version != following:
+            if grant >= 0:
+                tips[grant] = _TIP_VERSION.pack(following - 1) + previous
+            grant, prefix = originator.int, RECORD_DOMAIN + originator.bytes  # record_prefix, inlined
+            previous = _previous(tips.get(grant), originator, version, previous_hash)
+        previous = hash_of_record(prefix, version, encoded_topic(stored.topic), stored.state, previous)
+        hashes.append(previous)
+    if grant >= 0:
+        tips[grant] = _TIP_VERSION.pack(version) + previous
+    return hashes, tips
+
+
+def _previous(
+    tip: bytes | None, originator: UUID, version: int, previous_hash: Callable[[UUID, int], bytes | None]
+) -> bytes:
+    """The hash a grant's record `version` chains to: its tip earlier in this save, nothing before its first, or
+    what `previous_hash` finds."""
+    if tip is not None and _TIP_VERSION.unpack_from(tip)[0] == version - 1:
+        return tip[_TIP_VERSION.size :]
+    found = GENESIS if version == 1 else previous_hash(originator, version - 1)
+    if found is None:
+        msg = f"record {originator} v{version} cannot be chained: version {version - 1} has no hash of 32 bytes"
+        raise ChainBrokenError(msg)
+    return found
 
 
 class _Tips:
@@ -699,10 +714,12 @@ class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder
         twenty). The row ids are consecutive: in SQLite's one write transaction at a time, each new row of a table
         without AUTOINCREMENT takes the largest row id plus one.
         """
-        rows = [
-            (_encoded(stored.originator_id), stored.originator_version, stored.topic, stored.state, hashed)
-            for stored, hashed in zip(stored_events, self._chain(c, stored_events), strict=True)
-        ]
+        rows, originator, encoded = [], None, None
+        for stored, hashed in zip(stored_events, self._chain(c, stored_events), strict=True):
+            if stored.originator_id is not originator:  # a save is most often one aggregate's: encoded once
+                originator = stored.originator_id
+                encoded = _encoded(originator)
+            rows.append((encoded, stored.originator_version, stored.topic, stored.state, hashed))
         if not rows:
             return []
         if len(rows) > 1:

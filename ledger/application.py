@@ -50,7 +50,7 @@ from ledger.personal_data import (
     PersonalDataAsSealed,
     PersonalDataVault,
 )
-from ledger.recorders import CheckpointRow, LedgerRecorder, MalformedCheckpoint
+from ledger.recorders import CheckpointRow, LedgerRecorder
 from ledger.schema import ensure_postgres_schema
 from ledger.settings import creates_schema, persistence_env
 from ledger.transcodings import register_domain_transcodings
@@ -108,28 +108,23 @@ class GrantLedger(Application[UUID]):
         if self._signer is None:
             msg = "this ledger was opened without a signing key, so it cannot take checkpoints"
             raise CheckpointFileError(msg)
-        latest = self.integrity.latest_checkpoint()
-        if isinstance(latest, MalformedCheckpoint):
-            latest = None  # tampered with: `verify` reports it; this one is computed without it
-        resumed = latest.log() if latest is not None else None  # None if its frontier does not fold to its root
-        log = self.integrity.merkle_log(resumed or MerkleLog())
-        if latest is not None and log.size == latest.tree_size:
-            return latest.checkpoint()
-        follows = FIRST if latest is None else self._follows(latest, resumed)
-        now, frontier = datetime.now(UTC), log.frontier_bytes()
-        checkpoint = self._signer.sign(log.size, log.root(), now, reason, follows, frontier=frontier)
-        self.integrity.insert_checkpoint(
-            CheckpointRow(
-                tree_size=checkpoint.tree_size,
-                root=checkpoint.root,
-                taken_at=checkpoint.taken_at,
-                frontier=frontier,
-                signature=checkpoint.signature,
-                key_id=checkpoint.key_id,
-                reason=reason,
-                follows=follows,
+        signer = self._signer
+
+        def sign(latest: CheckpointRow | None, resumed: MerkleLog | None, log: MerkleLog) -> CheckpointRow | None:
+            if latest is not None and log.size == latest.tree_size:
+                return None  # nothing added since
+            follows = FIRST if latest is None else self._follows(latest, resumed)
+            now, frontier = datetime.now(UTC), log.frontier_bytes()
+            signed = signer.sign(log.size, log.root(), now, reason, follows, frontier=frontier)
+            return CheckpointRow(
+                signed.tree_size, signed.root, now, frontier, signed.signature, signed.key_id, reason, follows
             )
-        )
+
+        taken = self.integrity.take_checkpoint(sign)
+        if taken is None:
+            msg = "no checkpoint was taken: nothing was signed and the ledger holds none"
+            raise CheckpointFileError(msg)
+        checkpoint = taken.checkpoint()
         self._taken = checkpoint
         return checkpoint
 

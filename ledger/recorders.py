@@ -18,6 +18,7 @@ import sqlite3
 import struct
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, LiteralString
@@ -210,12 +211,16 @@ SELECT_CHECKPOINT_BEFORE = (
 SELECT_POSITION_OF = (
     "SELECT {position} AS position FROM {events} WHERE {chained} ORDER BY {position} LIMIT 1 OFFSET {p}"
 )
+LOCK_CHECKPOINTS = "SELECT pg_advisory_xact_lock(hashtext('{checkpoints}'))"  # PostgreSQL
 SELECT_FOLLOWS_COLUMNS = "SELECT follows_size, follows_digest FROM {checkpoints} LIMIT 0"
 
 
 # grant (its UUID's int: cheap to hash) -> its latest record's version (8 bytes) followed by its hash: one bytes value,
 # which Python's cyclic garbage collector does not track (a tuple kept per grant made every append feed a collection).
 Tips = dict[int, bytes]
+# What a new checkpoint is made of: the latest checkpoint (if well formed), the log resumed from its frontier (if that
+# folds to its signed root) and the log as it stands now; the row to insert, or None if there is nothing to add.
+Signing = Callable[["CheckpointRow | None", MerkleLog | None, MerkleLog], "CheckpointRow | None"]
 _TIP_VERSION = struct.Struct(">Q")
 
 
@@ -415,14 +420,36 @@ class LedgerRecorder:
         if span is not None:
             self.known_log.extend(span[0], self._appended.hashes)
 
-    def merkle_log(self, resumed: MerkleLog) -> MerkleLog:
-        """The Merkle log of every stored record as the log stands now, from the log this process knows or from
-        `resumed` (a checkpoint's), whichever is further: only the records after it are read from the database."""
-        log = self.known_log.further_than(resumed)
-        for hashes in self.hash_batches_after(log.size):
-            log.extend_leaf_hashes(hashes)
-        self.known_log.catch_up(log)
-        return log
+    def take_checkpoint(self, sign: Signing) -> CheckpointRow | None:
+        """A checkpoint of the log as it stands now, in one transaction that holds the ledger's checkpoint lock, so
+        that checkpoints are taken one after another and each sees the one before (SQLite: the write lock itself):
+        the latest checkpoint is read, the log resumed from the log this process knows or from the latest's frontier
+        (if it folds to its signed root), whichever is further, and only the records after it read; then `sign` is
+        given them and the row it returns is inserted. The row inserted, or the latest if `sign` returned none."""
+        with self._checkpoint_transaction() as cursor:
+            self._run(cursor, SELECT_LATEST_CHECKPOINT)
+            row = cursor.fetchone()
+            latest = None if row is None else self._checkpoint(row)
+            well_formed = latest if isinstance(latest, CheckpointRow) else None  # else `verify` reports it
+            resumed = None if well_formed is None else well_formed.log()
+            log = self.known_log.further_than(resumed or MerkleLog())
+            self._plain_tuples(cursor)
+            position = log.size
+            while True:
+                self._run(cursor, SELECT_HASHES, (position, BATCH))
+                rows = cursor.fetchall()
+                log.extend_leaf_hashes([stored if type(stored) is bytes else as_bytes(stored) for _, stored in rows])
+                if len(rows) < BATCH:
+                    break
+                position = int(rows[-1][0])
+            self.known_log.catch_up(log)
+            taken = sign(well_formed, resumed, log)
+            if taken is not None:
+                self._run(cursor, INSERT_CHECKPOINT, self._checkpoint_params(taken))
+        return taken or well_formed
+
+    def _checkpoint_transaction(self) -> AbstractContextManager[Any]:
+        raise NotImplementedError
 
     def log_size(self) -> int:
         with self.datastore.transaction(commit=False) as cursor:
@@ -510,9 +537,9 @@ class LedgerRecorder:
             self._run(cursor, SELECT_UNCHAINED_EVENTS)
             return [(row["originator_id"], row["originator_version"]) for row in cursor.fetchall()]
 
-    def insert_checkpoint(self, row: CheckpointRow) -> None:
-        """Record a checkpoint, unless another writer already recorded one of this size."""
-        params = (
+    def _checkpoint_params(self, row: CheckpointRow) -> tuple[object, ...]:
+        """INSERT_CHECKPOINT's: the row's values, and its size again (none is inserted if one of its size is)."""
+        return (
             row.tree_size,
             row.root,
             self._encode_time(row.taken_at),
@@ -524,8 +551,6 @@ class LedgerRecorder:
             None if row.follows is None else row.follows.digest,
             row.tree_size,
         )
-        with self.datastore.transaction(commit=True) as cursor:
-            self._run(cursor, INSERT_CHECKPOINT, params)
 
     def checkpoints(self, after: int = -1) -> Iterator[Checkpoint | MalformedCheckpoint]:
         """Every checkpoint of more than `after` records in order of size (those of one size together), with its
@@ -647,6 +672,16 @@ class ChainedSQLiteApplicationRecorder(LedgerRecorder, SQLiteApplicationRecorder
         self._appended = threading.local()
         super().__init__(datastore, events_table_name)
         self.insert_events_statement = self.tables.render(INSERT_EVENT)
+
+    @contextmanager
+    def _checkpoint_transaction(self) -> Iterator[Any]:
+        """SQLite's write lock, from the transaction's start: checkpoints and appends one after another."""
+        with (
+            self.datastore.get_connection(commit=True) as connection,
+            _Immediate(connection, commit=True) as transaction,
+            transaction as cursor,
+        ):
+            yield cursor
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:  # noqa: ANN401
         """eventsourcing's insert, in a transaction that holds SQLite's write lock from its start (see `_Immediate`)."""
@@ -812,6 +847,14 @@ class ChainedPostgresApplicationRecorder(LedgerRecorder, PostgresApplicationReco
 
     def _run(self, cursor: Any, template: str, params: Sequence[object] = ()) -> None:  # noqa: ANN401
         cursor.execute(SQL(_literal(self._statement(template))), params)
+
+    @contextmanager
+    def _checkpoint_transaction(self) -> Iterator[Any]:
+        """A transaction holding the ledger's checkpoint lock (an advisory lock: the application role needs no right
+        for it); appends go on meanwhile, under their own lock."""
+        with self.datastore.transaction(commit=True) as cursor:
+            self._run(cursor, LOCK_CHECKPOINTS)
+            yield cursor
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:  # noqa: ANN401
         self.tips.written({})  # nothing of an earlier, failed write may be taken for this one

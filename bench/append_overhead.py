@@ -3,7 +3,7 @@
 Target (issue #3, benchmark 1 of issue #8): appending events with the hash chain, the Merkle log and its signed
 checkpoints costs at most 1.2x appending them with plain eventsourcing on the same store.
 
-Measured in one run, alternating ours and plain (the order swapped every round), the median of 3 rounds, each run on a
+Measured in one run, alternating ours and plain (the order swapped every round), the median of 5 rounds, each run on a
 fresh database (SQLite: a new temp file; PostgreSQL: a new schema, dropped afterwards):
 - recorder level: the same pre-built `StoredEvent`s (the stored bytes of the demo's real grant events) inserted through
   `ChainedSQLiteApplicationRecorder.insert_events` (ours, a `GrantLedger` with a signing key taking a checkpoint every
@@ -56,8 +56,8 @@ from ledger.checkpoints import Checkpoint, CheckpointSigner
 from ledger.settings import persistence_env
 
 TARGET = 1.2  # ours / plain time, at most
-ROUNDS = 3
-EVENTS = {1: 2_000, 20: 20_000}  # events a run appends, by events per save (20 per save is fast: more, less noise)
+ROUNDS = 5
+EVENTS = {1: 2_000, 20: 100_000}  # events a run appends, by events per save (20 per save is fast: more, less noise)
 POSTGRES_URL = os.environ.get("GRANTS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 RESULTS = Path(__file__).parent / "results" / "append_overhead.json"
 
@@ -333,7 +333,7 @@ def print_tables(rows: list[Row]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--events", type=int, help="events per run (default: 2,000 one per save, 20,000 twenty)")
+    parser.add_argument("--events", type=int, help="events per run (default: 2,000 one per save, 100,000 twenty)")
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     args = parser.parse_args()

@@ -79,8 +79,8 @@ class Claims:
         self.size = size = group[0].tree_size
         if len(group) == 1 and len(following) == 1:  # the common case, decided at once: the next follows this one
             only, after = group[0], following[0].follows
-            vouched = only is not self.against and only.follows is not None and after is not None
-            if vouched and after.tree_size == size and after.digest == only.digest():  # type: ignore[union-attr]
+            ours = only is not self.against and only.follows is not None  # the outside one is always checked
+            if ours and after is not None and after.tree_size == size and after.digest == only.digest():
                 self.vouched = True
                 return
         followed = {

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -37,12 +37,10 @@ APART_FROM = 200_000  # records from which the log is verified in two halves at 
 
 
 @dataclass
-class VerifyReport:
-    chains: int = 0  # one per aggregate: grants, decisions, beneficiary lists, people
-    records: int = 0
-    checkpoints: int = 0
+class VerifyReport(PartReport):
+    """What every pass found (chains: one per aggregate: grants, decisions, beneficiary lists, people), and when."""
+
     seconds: float = 0.0
-    problems: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -59,7 +57,8 @@ def verify_ledger(
     started = time.perf_counter()
     report = VerifyReport()
     integrity = ledger.integrity
-    halves = _halves(integrity) if integrity.log_size() >= APART_FROM else None
+    size = integrity.log_size()
+    halves = _halves(integrity, size) if size >= APART_FROM else None
     if halves is None:
         _add(report, check_part(integrity, public_key, against, WHOLE, progress))
     else:
@@ -97,7 +96,7 @@ def _add(report: VerifyReport, part: PartReport) -> None:
     report.problems.extend(part.problems)
 
 
-def _halves(integrity: LedgerRecorder) -> tuple[Part, Part] | None:
+def _halves(integrity: LedgerRecorder, size: int) -> tuple[Part, Part] | None:
     """The log cut at its checkpoint nearest below its middle, if that one's stored frontier folds to its signed root
     (the frontier itself is not signed) and it is in the log's second quarter; else None: one pass does it all.
 
@@ -105,7 +104,6 @@ def _halves(integrity: LedgerRecorder) -> tuple[Part, Part] | None:
     half goes on from the frontier the cut checkpoint signed for, so later checkpoints that differ only because of
     that are not reported again; nor is a record whose predecessor, the last before the cut, had its stored hash
     changed (as for a chain resumed from a stored hash in one pass)."""
-    size = integrity.log_size()
     cut = integrity.checkpoint_before(size // 2)
     if not isinstance(cut, CheckpointRow) or cut.tree_size < size // 4:
         return None

@@ -220,7 +220,7 @@ SELECT_FOLLOWS_COLUMNS = "SELECT follows_size, follows_digest FROM {checkpoints}
 Tips = dict[int, bytes]
 # What a new checkpoint is made of: the latest checkpoint (if well formed), the log resumed from its frontier (if that
 # folds to its signed root) and the log as it stands now; the row to insert, or None if there is nothing to add.
-Signing = Callable[["CheckpointRow | None", MerkleLog | None, MerkleLog], "CheckpointRow | None"]
+Signing = Callable[[CheckpointRow | None, MerkleLog | None, MerkleLog], CheckpointRow | None]
 _TIP_VERSION = struct.Struct(">Q")
 
 
@@ -433,15 +433,10 @@ class LedgerRecorder:
             well_formed = latest if isinstance(latest, CheckpointRow) else None  # else `verify` reports it
             resumed = None if well_formed is None else well_formed.log()
             log = self.known_log.further_than(resumed or MerkleLog())
-            self._plain_tuples(cursor)
-            position = log.size
-            while True:
-                self._run(cursor, SELECT_HASHES, (position, BATCH))
-                rows = cursor.fetchall()
-                log.extend_leaf_hashes([stored if type(stored) is bytes else as_bytes(stored) for _, stored in rows])
-                if len(rows) < BATCH:
-                    break
-                position = int(rows[-1][0])
+            position: int | None = log.size
+            while position is not None:
+                hashes, position = self._hash_batch(cursor, position)
+                log.extend_leaf_hashes(hashes)
             self.known_log.catch_up(log)
             taken = sign(well_formed, resumed, log)
             if taken is not None:
@@ -464,16 +459,20 @@ class LedgerRecorder:
 
     def hash_batches_after(self, position: int) -> Iterator[list[bytes]]:
         """`hashes_after` a batch at a time: what a checkpoint adds up, a list at once (no step per hash)."""
-        while True:
+        after: int | None = position
+        while after is not None:
             with self.datastore.transaction(commit=False) as cursor:
-                self._plain_tuples(cursor)
-                self._run(cursor, SELECT_HASHES, (position, BATCH))
-                rows = cursor.fetchall()
-            # As stored: a tampered row's text only changes the root (and `verify` reports it).
-            yield [stored if type(stored) is bytes else as_bytes(stored) for _, stored in rows]
-            if len(rows) < BATCH:
-                return
-            position = int(rows[-1][0])
+                hashes, after = self._hash_batch(cursor, after)
+            yield hashes
+
+    def _hash_batch(self, cursor: Any, position: int) -> tuple[list[bytes], int | None]:  # noqa: ANN401
+        """Up to BATCH record hashes after `position`, as bytes whatever was stored (a tampered row's text only
+        changes the root, and `verify` reports it); and the position to go on from, None if the log ended."""
+        self._plain_tuples(cursor)
+        self._run(cursor, SELECT_HASHES, (position, BATCH))
+        rows = cursor.fetchall()
+        hashes = [stored if type(stored) is bytes else as_bytes(stored) for _, stored in rows]
+        return hashes, (int(rows[-1][0]) if len(rows) == BATCH else None)
 
     def log_batches(self, after: int = 0) -> Iterator[list[LogRecord]]:
         """The log after position `after` in order, in batches of plain tuples in `LogRecord`'s order: one table read

@@ -562,8 +562,8 @@ class IntegrityContract(LedgerUnderTest):
         cuts: list[object] = []
         halves = verify._halves  # watched, not replaced
 
-        def watched(integrity: recorders.LedgerRecorder) -> object:
-            cuts.append(halves(integrity))
+        def watched(integrity: recorders.LedgerRecorder, size: int) -> object:
+            cuts.append(halves(integrity, size))
             return cuts[-1]
 
         monkeypatch.setattr(verify, "_halves", watched)
